@@ -1,0 +1,39 @@
+# The two commands a new machine needs: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test load sample lock benchmark-load clean
+
+# Bootstrap the environment, load the sample returns and run the pipeline as far as it goes.
+run: $(STAMP)
+	$(BIN)/pqa load data/raw/sample/*
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Rebuild the environment whenever the lock or the project's metadata change.
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+# Regenerate the sample returns in data/raw/sample from the deterministic generator.
+sample: $(STAMP)
+	$(BIN)/pqa sample --out data/raw/sample
+
+# Time loading one quarterly return (the command's own work).
+benchmark-load: $(STAMP)
+	$(BIN)/python benchmarks/load_one_return.py
+
+# Re-resolve every dependency from pyproject.toml's ranges into requirements.lock.
+lock:
+	rm -rf build/lock-env && $(PYTHON) -m venv build/lock-env
+	build/lock-env/bin/pip install --quiet --disable-pip-version-check ".[test]"
+	{ sed -n '1,3p' requirements.lock; build/lock-env/bin/pip freeze --exclude pqa; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+
+clean:
+	rm -rf $(VENV) build

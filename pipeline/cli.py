@@ -1,0 +1,136 @@
+"""The `pqa` command. Exit code 0 only on success; no traceback reaches the user (details of an
+unexpected failure go to data/logs/pqa-errors.log)."""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from datetime import datetime
+from pathlib import Path
+
+from pipeline import paths
+
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_BUSY = 3
+EXIT_UNEXPECTED = 4
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return EXIT_USAGE
+    from pipeline.warehouse import WarehouseBusy
+
+    try:
+        return args.run(args)
+    except WarehouseBusy as exc:
+        print(f"Busy: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except KeyboardInterrupt:
+        print("Stopped; nothing was changed.", file=sys.stderr)
+        return EXIT_UNEXPECTED
+    except Exception as exc:  # the last line of defence: a message, never a traceback
+        log = paths.data_dir() / "logs" / "pqa-errors.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} pqa {' '.join(argv or sys.argv[1:])}\n")
+            f.write(traceback.format_exc())
+        print(f"Something went wrong: {type(exc).__name__}: {exc}. Nothing was changed. "
+              f"Details are in {log}.", file=sys.stderr)
+        return EXIT_UNEXPECTED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pqa", description="Quarterly returns, indicator marts and flagged questions for a "
+        "safeguarding children partnership.")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    template = commands.add_parser("template", help="write an Excel template for one agency's "
+                                   "quarterly return")
+    template.add_argument("agency", help="agency code, for example childrens_social_care")
+    template.add_argument("--area", default="E06000046",
+                          help="ONS area code filled in (default E06000046, Isle of Wight)")
+    template.add_argument("--period", help="period filled in, like '2025-26 Q2' (default: the "
+                          "last quarter that has ended)")
+    template.add_argument("--out", type=Path, help="file to write (default: "
+                          "AGENCY_AREA_PERIOD.xlsx in the current folder)")
+    template.set_defaults(run=_template)
+
+    load = commands.add_parser("load", help="validate and load returns (.xlsx or .csv)")
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    load.add_argument("--check", action="store_true",
+                      help="validate only: report what would load, change nothing")
+    load.add_argument("--by", help="who is loading (default: $PQA_USER or your login name)")
+    load.set_defaults(run=_load)
+
+    indicators = commands.add_parser("indicators", help="list the indicator catalogue")
+    indicators.add_argument("--agency", help="only this agency's indicators")
+    indicators.set_defaults(run=_indicators)
+
+    submissions = commands.add_parser("submissions", help="list loaded submissions, with the "
+                                      "ones corrections replaced")
+    submissions.add_argument("--agency")
+    submissions.add_argument("--period")
+    submissions.set_defaults(run=_submissions)
+
+    sample = commands.add_parser("sample", help="write the sample returns for the Isle of Wight")
+    sample.add_argument("--out", type=Path, default=paths.raw_dir() / "sample",
+                        help="folder to write (default data/raw/sample)")
+    sample.set_defaults(run=_sample)
+    return parser
+
+
+def _template(args) -> int:
+    from pipeline.catalogue import load_catalogue
+    from pipeline.returns.template import TemplateError, write_template
+
+    try:
+        out = write_template(load_catalogue(), args.agency, args.area, args.period, args.out)
+    except TemplateError as exc:
+        print(f"Cannot write the template: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"Wrote {out}: fill in the value column (and numerator and denominator for "
+          "percentages, rates and waiting times), then load it with: pqa load " + str(out))
+    return 0
+
+
+def _load(args) -> int:
+    from pipeline.load import load_returns
+    from pipeline.report import print_load_report
+
+    report = load_returns(args.files, loaded_by=args.by, check_only=args.check)
+    print_load_report(report, check_only=args.check)
+    return EXIT_REFUSED if report.refused else 0
+
+
+def _indicators(args) -> int:
+    from pipeline.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    for indicator in catalogue.indicators.values():
+        if args.agency in (None, indicator.agency):
+            print(f"{indicator.code:42} {indicator.kind:13} {indicator.label}")
+    return 0
+
+
+def _submissions(args) -> int:
+    from pipeline.report import print_submissions
+
+    print_submissions(agency=args.agency, period=args.period)
+    return 0
+
+
+def _sample(args) -> int:
+    from pipeline.sample_returns import write_sample_returns
+
+    written = write_sample_returns(args.out)
+    print(f"Wrote {len(written)} sample returns to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""What the command line prints about loads and submissions: plain words, every finding with
+its place in the file and what to do."""
+from __future__ import annotations
+
+from pipeline import paths, warehouse
+from pipeline.load import FileOutcome, LoadReport
+from pipeline.returns.findings import errors, queries
+
+
+def print_load_report(report: LoadReport, check_only: bool = False) -> None:
+    for outcome in report.outcomes:
+        _print_outcome(outcome, report.committed)
+    refused = report.refused
+    if refused:
+        print(f"\nNothing was loaded: {len(refused)} of {len(report.outcomes)} file(s) refused. "
+              "Correct the errors above and load the file(s) again.")
+    elif check_only:
+        print(f"\nChecked {len(report.outcomes)} file(s): no errors; nothing was loaded "
+              "(--check). Load them without --check when ready.")
+    else:
+        figures = sum(s.figure_count for o in report.outcomes for s in o.submissions)
+        print(f"\nLoaded {figures} figure(s) from {len(report.outcomes)} file(s) into "
+              f"{paths.warehouse_path()}.")
+
+
+def _print_outcome(outcome: FileOutcome, committed: bool) -> None:
+    result = outcome.result
+    found_errors, found_queries = errors(result.findings), queries(result.findings)
+    name = outcome.path.name
+    if found_errors:
+        print(f"{name}: refused, {len(found_errors)} error(s)")
+        for finding in found_errors:
+            print(f"  {finding.describe()}")
+        return
+    if outcome.already_loaded:
+        print(f"{name}: already loaded ({outcome.already_loaded}); nothing to do")
+        return
+    if committed:
+        for s in outcome.submissions:
+            replaced = f", replaces submission {s.supersedes}" if s.supersedes else ""
+            print(f"{name}: loaded {s.figure_count} figure(s) for {s.agency}, {s.area_code} "
+                  f"{s.period} as submission {s.submission_id}{replaced}")
+    else:
+        for (area, period), figures in result.submissions().items():
+            print(f"{name}: would load {len(figures)} figure(s) for {result.agency}, "
+                  f"{area} {period}")
+    for finding in found_queries:
+        print(f"  {finding.describe()}")
+
+
+def print_submissions(agency: str | None = None, period: str | None = None) -> None:
+    with warehouse.connect() as con:
+        rows = con.execute(
+            """
+            select s.submission_id, s.agency, s.area_code, s.period, s.file_name,
+                   strftime(s.loaded_at, '%Y-%m-%d %H:%M'), s.loaded_by, s.figure_count,
+                   later.submission_id as replaced_by
+            from raw.submissions s
+            left join raw.submissions later on later.supersedes = s.submission_id
+            where (? is null or s.agency = ?) and (? is null or s.period = ?)
+            order by s.agency, s.area_code, s.period, s.submission_id
+            """, [agency, agency, period, period]).fetchall()
+    if not rows:
+        print("No submissions loaded yet.")
+        return
+    for sid, ag, area, per, file_name, at, by, count, replaced_by in rows:
+        state = f"replaced by {replaced_by}" if replaced_by else "current"
+        print(f"{sid:>5}  {ag:22} {area} {per}  {count:>3} figures  {at} by {by:12} "
+              f"{state:16} {file_name}")

@@ -1,0 +1,1 @@
+"""Quarterly returns: the contract, reading files, validating them and writing templates."""
