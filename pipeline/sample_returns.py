@@ -241,8 +241,8 @@ def build_series(seed: int = 20250224) -> dict[str, Series]:
 def _front_door(g: Generator) -> None:
     # The Island's own front door opened on 24 February 2025: contacts and the share that
     # became referrals fell in 2024-25 Q4 and stayed lower.
-    after_change = {"2024-25": [1.06, 1.05, 1.02, 0.87]}
-    g.flow("contacts", {**_extend(_published("contacts"), 15420, 14680)}, after_change)
+    after_change = {"2024-25": [1.07, 1.06, 1.05, 0.82]}
+    g.flow("contacts", _extend(_published("contacts"), 15420, 14680), after_change, spread=0.03)
     g.flow_proportion("contacts_to_referral_pct",
                       _extend(_published("contacts_to_referral_pct"), 43.1, 29.8),
                       "contacts", {"2024-25": [1.1, 1.09, 1.06, 0.7]})

@@ -1,0 +1,46 @@
+"""Shared test set-up: every test gets its own data folder (warehouse, archive, logs), so
+nothing touches the project's data/ and tests never see each other's loads."""
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipeline.catalogue import load_catalogue
+from pipeline.paths import PROJECT_ROOT
+
+SAMPLE_DIR = PROJECT_ROOT / "data" / "raw" / "sample"
+# A fixed "today" for validation, so tests do not change meaning as time passes.
+TODAY = date(2026, 11, 22)
+TIDY_HEADER = ["area_code", "period", "indicator_code", "value", "numerator", "denominator"]
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "data"
+    monkeypatch.setenv("PQA_DATA_DIR", str(folder))
+    monkeypatch.setenv("PQA_USER", "test analyst")
+    monkeypatch.delenv("PQA_WAREHOUSE", raising=False)
+    monkeypatch.delenv("PQA_ARCHIVE_DIR", raising=False)
+    return folder
+
+
+@pytest.fixture
+def catalogue():
+    return load_catalogue()
+
+
+def write_csv(path: Path, rows: list[list[object]], header: list[str] = TIDY_HEADER) -> Path:
+    """A CSV return; rows are lists in the order of `header`."""
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def good_housing_rows(period: str = "2024-25 Q3", families: int = 41, children: int = 78):
+    return [["E06000046", period, "families_in_bed_and_breakfast", families, "", ""],
+            ["E06000046", period, "children_in_bed_and_breakfast", children, "", ""]]
