@@ -119,7 +119,7 @@ def _read(path: Path, content: bytes | None) -> RawReturn | Finding:
         return Finding(Severity.ERROR, "E01", Location(path.name),
                        f"there is no file at {path}. Check the name and folder.")
     try:
-        return read_return(path)
+        return read_return(path, content)
     except UnreadableReturn as exc:
         return exc.finding
 
@@ -174,7 +174,7 @@ def _insert(con, outcome: FileOutcome, archived_as: str, loaded_at: datetime,
             "denominator": pa.array([f.denominator for f in figures], pa.float64()),
             "notes": pa.array([f.notes for f in figures], pa.string()),
         })
-        con.execute("insert into raw.return_figures by name select * from figure_table")
+        _insert_table(con, "raw.return_figures", figure_table)
         if found:
             query_table = pa.table({
                 "submission_id": [submission_id] * len(found),
@@ -185,6 +185,14 @@ def _insert(con, outcome: FileOutcome, archived_as: str, loaded_at: datetime,
                 "indicator_code": pa.array([q.indicator_code for q in found], pa.string()),
                 "message": [q.message for q in found],
             })
-            con.execute("insert into raw.validation_queries by name select * from query_table")
+            _insert_table(con, "raw.validation_queries", query_table)
         outcome.submissions.append(LoadedSubmission(
             submission_id, result.agency, area, period, len(figures), supersedes, len(found)))
+
+
+def _insert_table(con, table: str, rows) -> None:
+    con.register("incoming_rows", rows)
+    try:
+        con.execute(f"insert into {table} by name select * from incoming_rows")
+    finally:
+        con.unregister("incoming_rows")

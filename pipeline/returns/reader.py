@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.returns.contract import (
-    FROM_HEADER, HEADER_FIELDS, LISTS_SHEET, RETURN_SHEET, normalise_header,
+    FROM_HEADER, HEADER_FIELDS, RETURN_SHEET, normalise_header,
 )
 from pipeline.returns.findings import Finding, Location, Severity
 
@@ -56,12 +56,14 @@ def _refuse(path: Path, rule: str, message: str) -> UnreadableReturn:
     return UnreadableReturn(Finding(Severity.ERROR, rule, Location(path.name), message))
 
 
-def read_return(path: Path) -> RawReturn:
+def read_return(path: Path, content: bytes | None = None) -> RawReturn:
+    """Read the file at `path` (or its `content`, when the caller has read it already)."""
     suffix = path.suffix.lower()
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise _refuse(path, "E01", f"the file could not be opened ({exc.strerror}).") from None
+    if content is None:
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise _refuse(path, "E01", f"the file could not be opened ({exc.strerror}).") from None
     if not content.strip():
         raise _refuse(path, "E03", "the file is empty. Send the return with its figures filled in.")
     if suffix == ".csv":
@@ -129,7 +131,7 @@ def _read_xlsx(path: Path, content: bytes) -> RawReturn:
         workbook.close()
     all_cells = [
         (Location(path.name, title, r + 1, _letter(c + 1)), value)
-        for title, grid in sheets.items() if title != LISTS_SHEET
+        for title, grid in sheets.items()
         for r, row in enumerate(grid) for c, value in enumerate(row) if value is not None
     ]
     title, grid, header_row = _find_table(path, sheets)

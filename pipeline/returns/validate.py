@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Mapping
@@ -14,7 +14,7 @@ from pipeline.catalogue import SCALE, Catalogue, Indicator
 from pipeline.periods import PeriodError, Quarter
 from pipeline.returns import privacy
 from pipeline.returns.contract import KNOWN_COLUMNS, RATIO_COLUMNS, TIDY_REQUIRED
-from pipeline.returns.findings import Finding, Location, Severity, errors
+from pipeline.returns.findings import Finding, Severity, errors
 from pipeline.returns.reader import RawReturn, RawRow
 
 AREA_CODE = re.compile(r"^[EW]\d{8}$")
@@ -472,5 +472,3 @@ def refused_file(file_name: str, finding: Finding) -> ValidatedReturn:
     """The result for a file that could not be read at all."""
     return ValidatedReturn(None, file_name, None, [], [finding])
 
-
-__all__ = ["RULES", "Figure", "ValidatedReturn", "validate", "refused_file", "Location"]
