@@ -19,8 +19,12 @@ def print_load_report(report: LoadReport, check_only: bool = False) -> None:
               "(--check). Load them without --check when ready.")
     else:
         figures = sum(s.figure_count for o in report.outcomes for s in o.submissions)
-        print(f"\nLoaded {figures} figure(s) from {len(report.outcomes)} file(s) into "
-              f"{paths.warehouse_path()}.")
+        new_files = sum(1 for o in report.outcomes if o.already_loaded is None)
+        if new_files == 0:
+            print(f"\nNothing new: all {len(report.outcomes)} file(s) were loaded before.")
+        else:
+            print(f"\nLoaded {figures} figure(s) from {new_files} file(s) into "
+                  f"{paths.warehouse_path()}.")
 
 
 def _print_outcome(outcome: FileOutcome, committed: bool) -> None:

@@ -71,6 +71,7 @@ def test_loading_prints_what_was_loaded_and_then_that_nothing_is_new(tmp_path):
     again = pqa("load", str(good))
     assert again.returncode == 0
     assert "already loaded (identical to the file loaded on" in again.stdout
+    assert "Nothing new: all 1 file(s) were loaded before." in again.stdout
 
 
 def test_a_missing_file_is_refused_with_its_name(tmp_path):
