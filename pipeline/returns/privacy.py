@@ -15,7 +15,9 @@ PERSONAL_HEADINGS = re.compile(
 )
 NHS_NUMBER = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
 UNIQUE_PUPIL_NUMBER = re.compile(r"\b[A-HJ-NP-TV-Z]\d{11}[0-9A-HJ-NP-TV-Z]\b")
-POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}\b", re.IGNORECASE)
+# Postcode areas never start with Q, V or X, nor have I, J or Z second ("Q3 2nd" is not one).
+POSTCODE = re.compile(r"\b[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}\b",
+                      re.IGNORECASE)
 FULL_DATE = re.compile(r"\b(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2})\b")
 BIRTH_WORDS = re.compile(r"\b(d\.?o\.?b|date of birth|born on)\b", re.IGNORECASE)
 

@@ -40,6 +40,7 @@ class RawReturn:
     header: dict[str, tuple[object, Location]] = field(default_factory=dict)
     # Every cell in the file, for the scan for child-level data.
     all_cells: list[tuple[Location, object]] = field(default_factory=list)
+    header_row: int | None = None  # the row holding the column headings
 
     def where(self, row: int | None = None, column: str | None = None) -> Location:
         """Where a cell is, as the analyst would find it. Area and period taken from the
@@ -90,6 +91,9 @@ def _read_csv(path: Path, content: bytes) -> RawReturn:
             "the file is not saved as UTF-8 text. In Excel use Save As > 'CSV UTF-8 (comma "
             "delimited)' and send it again.")) from None
     records = [r for r in csv.reader(io.StringIO(text, newline="")) if any(c.strip() for c in r)]
+    if not records:
+        raise _refuse(path, "E03", "the file has no rows, only blank cells. Send the return "
+                      "with its figures filled in.")
     lines = _line_numbers(text)
     header = [normalise_header(h) for h in records[0]]
     rows = [
@@ -101,7 +105,8 @@ def _read_csv(path: Path, content: bytes) -> RawReturn:
         (Location(path.name, None, lines[i], header[j] if j < len(header) else None), cell)
         for i, cells in enumerate(records) for j, cell in enumerate(cells)
     ]
-    return RawReturn(path.name, "csv", None, [h for h in header if h], {}, rows, {}, all_cells)
+    return RawReturn(path.name, "csv", None, [h for h in header if h], {}, rows, {}, all_cells,
+                     header_row=lines[0])
 
 
 def _line_numbers(text: str) -> list[int]:
@@ -120,10 +125,9 @@ def _read_xlsx(path: Path, content: bytes) -> RawReturn:
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise _refuse(path, "E01", "the file is not a readable Excel workbook (.xlsx) "
-                      f"({type(exc).__name__}). Open it in Excel, save it as an .xlsx workbook "
-                      "and send it again.") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise _refuse(path, "E01", "the file is not a readable Excel workbook (.xlsx). Open "
+                      "it in Excel, save it as an .xlsx workbook and send it again.") from None
     try:
         sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)]
                   for ws in workbook.worksheets}
@@ -145,7 +149,8 @@ def _read_xlsx(path: Path, content: bytes) -> RawReturn:
         if any(v not in (None, "") for v in cells.values()):
             rows.append(RawRow(offset, cells))
     raw = RawReturn(path.name, "xlsx", title, [c for c in columns if c], letters, rows,
-                    _header_area(path.name, title, grid[:header_row]), all_cells)
+                    _header_area(path.name, title, grid[:header_row]), all_cells,
+                    header_row=header_row + 1)
     _fill_from_header(raw)
     return raw
 

@@ -133,7 +133,9 @@ def validate(raw: RawReturn, catalogue: Catalogue, today: date,
                     "blank. Fill in the value column and send it again.")
     if not errors(check.findings):
         _run_queries(check, figures, catalogue, agency, history or {})
-    return ValidatedReturn(raw, raw.file_name, agency, figures, check.findings)
+    # The template's header cells are shared by every row: report each problem there once.
+    findings = list(dict.fromkeys(check.findings))
+    return ValidatedReturn(raw, raw.file_name, agency, figures, findings)
 
 
 # --- Structure of the file --------------------------------------------------------------------
@@ -143,11 +145,12 @@ def _check_columns(check: _Checker) -> None:
     present = set(raw.columns) | set(raw.header)
     for column in TIDY_REQUIRED:
         if column not in present:
-            check.error("E04", None, None, f"there is no '{column}' column. A return needs the "
-                        f"columns {', '.join(TIDY_REQUIRED)} (see the template).")
+            check.error("E04", raw.header_row, None, f"there is no '{column}' column. Add it: "
+                        f"a return needs the columns {', '.join(TIDY_REQUIRED)} (see the "
+                        "template).")
     for column in raw.columns:
         if column not in KNOWN_COLUMNS and not privacy.heading_looks_personal(column):
-            check.error("E05", 1 if raw.file_format == "csv" else None, column,
+            check.error("E05", raw.header_row, column,
                         f"'{column}' is not a column of the return. Remove it: a return has only "
                         f"the columns {', '.join(sorted(KNOWN_COLUMNS))}.")
 
@@ -155,7 +158,7 @@ def _check_columns(check: _Checker) -> None:
 def _check_child_level_data(check: _Checker) -> None:
     for column in check.raw.columns:
         if privacy.heading_looks_personal(column):
-            check.error("E06", None, column, "this column heading suggests information about "
+            check.error("E06", check.raw.header_row, column, "this column heading suggests information about "
                         "individual children. Returns hold aggregate figures only: delete the "
                         "column and any personal details, then send the return again.")
     for location, value in check.raw.all_cells:
@@ -219,7 +222,8 @@ def _check_row(check: _Checker, row: RawRow, catalogue: Catalogue, agency: str |
     numerator = _number(check, n, "numerator", cells.get("numerator"), code)
     denominator = _number(check, n, "denominator", cells.get("denominator"), code)
     if indicator is not None:
-        _check_value_for_kind(check, n, indicator, value, numerator, denominator)
+        blank = [c for c in RATIO_COLUMNS if _blank(cells.get(c))]
+        _check_value_for_kind(check, n, indicator, value, numerator, denominator, blank)
     if None in (indicator, area, period, value):
         return None
     notes = str(cells.get("notes") or "").strip() or None
@@ -299,42 +303,51 @@ def _number(check, n, column, value, code, required=False) -> float | None:
                     "example 42.6 (no words, symbols or % signs).", code or None)
         return None
     if number < 0:
-        check.error("E16", n, column, f"{number:g} is negative. Figures in a return count "
-                    "children, events or weeks and cannot be below zero.", code or None)
+        check.error("E16", n, column, f"{_show(number)} is negative. Figures in a return count "
+                    "children, events or weeks and cannot be below zero: correct the figure.",
+                    code or None)
         return None
     return number
 
 
-def _check_value_for_kind(check, n, indicator: Indicator, value, numerator, denominator) -> None:
+def _check_value_for_kind(check, n, indicator: Indicator, value, numerator, denominator,
+                          blank: list[str]) -> None:
     code = indicator.code
     if indicator.kind == "count":
         if value is not None and not float(value).is_integer():
-            check.error("E17", n, "value", f"{value:g} is not a whole number, and "
-                        f"'{indicator.label}' is a count.", code)
+            check.error("E17", n, "value", f"{_show(value)} is not a whole number, and "
+                        f"'{indicator.label}' is a count: enter a whole number.", code)
         return
     if indicator.kind == "proportion" and value is not None and value > 100:
-        check.error("E18", n, "value", f"{value:g} is above 100. Give the percentage "
+        check.error("E18", n, "value", f"{_show(value)} is above 100. Give the percentage "
                     "between 0 and 100 (42.6 for 42.6%).", code)
-    missing = [c for c, v in zip(RATIO_COLUMNS, (numerator, denominator)) if v is None]
-    if missing:
-        check.error("E19", n, missing[0], f"'{indicator.label}' needs its numerator and "
-                    f"denominator; {' and '.join(missing)} is blank.", code)
+    if blank:
+        check.error("E19", n, blank[0], f"'{indicator.label}' needs its numerator and "
+                    f"denominator; {' and '.join(blank)} is blank. Fill it in.", code)
         return
+    if numerator is None or denominator is None:
+        return  # not a usable number: reported already
     if denominator == 0:
         check.error("E20", n, "denominator", "the denominator is 0, so there is no figure to "
                     "give. Leave the whole row blank when nothing was counted.", code)
         return
     if indicator.kind == "proportion" and numerator > denominator:
-        check.error("E20", n, "numerator", f"the numerator ({numerator:g}) is above the "
-                    f"denominator ({denominator:g}). Check which is which.", code)
+        check.error("E20", n, "numerator", f"the numerator ({_show(numerator)}) is above the "
+                    f"denominator ({_show(denominator)}). Check which is which.", code)
         return
     if value is not None:
         expected = SCALE[indicator.kind] * numerator / denominator
         if abs(value - expected) > _rounding_tolerance(value):
-            check.error("E21", n, "value", f"the value {value:g} does not agree with "
-                        f"{numerator:g} / {denominator:g}, which gives {expected:.1f}. Check all "
+            check.error("E21", n, "value", f"the value {_show(value)} does not agree with "
+                        f"{_show(numerator)} / {_show(denominator)}, which gives "
+                        f"{_show(expected, 1)}. Check all "
                         "three figures (a cell formatted as a percentage stores 0.426 for 42.6%).",
                         code)
+
+
+def _show(number: float, decimals: int = 2) -> str:
+    """A figure as people write it: 2,345,678 or 46.4, never 2.34568e+06."""
+    return f"{number:,.{decimals}f}".rstrip("0").rstrip(".")
 
 
 def _rounding_tolerance(value: float) -> float:
@@ -377,7 +390,7 @@ def _far_from_last_quarter(check, figures, by_key, catalogue, agency, history) -
         if last is None or not _far_apart(indicator, last, f.value):
             continue
         check.query("Q01", f, "value",
-                    f"{indicator.label}: {f.value:,g} in {f.period} against {last:,g} in "
+                    f"{indicator.label}: {_show(f.value)} in {f.period} against {_show(last)} in "
                     f"{previous_period}. Please check the figure, and if it is right say what "
                     "changed in the notes column.")
 
@@ -411,8 +424,8 @@ def _parts_against_total(check, figures, by_key, catalogue, agency, history) -> 
         if total != f.value:
             names = ", ".join(p.indicator_code for p in found)
             check.query("Q02", f, "value",
-                        f"{catalogue.indicators[f.indicator_code].label}: {f.value:,g} in "
-                        f"{f.period}, but its parts ({names}) add up to {total:,g}. Please "
+                        f"{catalogue.indicators[f.indicator_code].label}: {_show(f.value)} in "
+                        f"{f.period}, but its parts ({names}) add up to {_show(total)}. Please "
                         "check the figures or explain the difference in the notes column.")
 
 
@@ -431,8 +444,8 @@ def _ratio_against_counts(check, figures, by_key, catalogue, agency, history) ->
     for (counted, part, given), ratios in disagreements.items():
         codes = ", ".join(r.indicator_code for r in ratios)
         check.query("Q03", ratios[0], part,
-                    f"the {part} of {codes} is {given:,g} but {counted.indicator_code} is "
-                    f"{counted.value:,g} (row {counted.source_row}) for {counted.period}. Please "
+                    f"the {part} of {codes} is {_show(given)} but {counted.indicator_code} is "
+                    f"{_show(counted.value)} (row {counted.source_row}) for {counted.period}. Please "
                     "check which is right or explain the difference in the notes column.")
 
 
@@ -458,7 +471,7 @@ def _year_to_date_falls(check, figures, by_key, catalogue, agency, history) -> N
         if last is not None and f.value < last:
             check.query("Q05", f, "value",
                         f"{indicator.label} counts children from 1 April, so it cannot fall "
-                        f"within a year, but it is {f.value:,g} in {f.period} against {last:,g} "
+                        f"within a year, but it is {_show(f.value)} in {f.period} against {_show(last)} "
                         f"in {previous_period}. Please check both quarters.")
 
 

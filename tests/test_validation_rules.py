@@ -1,0 +1,460 @@
+"""One rule, one test, a rule code each.
+
+For every code in the rule book (`RULES` in pipeline/returns/validate.py) there is at least one
+case: a real file that breaks exactly that rule, and the closest correct variant of it. Each case
+is checked three ways:
+
+* the breaking file gives a finding with that code, the rule book's severity, at the right row
+  and column, and no other finding (except the few a mistake cannot help causing, listed in
+  `also`); an Error refuses the file, a Query lets it load;
+* the finding's message is plain words that say what to do, and repeats no child-level value;
+* the closest correct variant does not give that code and is accepted.
+
+A last test fails when a rule is added to `RULES` without a case here.
+
+Files go through the public API, `load_returns(..., check_only=True)`, as `pqa check` does.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+import openpyxl
+import pytest
+
+from pipeline.catalogue import load_catalogue
+from pipeline.load import load_returns
+from pipeline.returns.findings import Location, Severity
+from pipeline.returns.template import write_template
+from pipeline.returns.validate import RULES, ValidatedReturn
+from tests.conftest import TIDY_HEADER, TODAY, good_housing_rows, write_csv
+
+AREA = "E06000046"
+Q2, Q3 = "2024-25 Q2", "2024-25 Q3"
+FAMILIES, CHILDREN = "families_in_bed_and_breakfast", "children_in_bed_and_breakfast"
+WITH_NOTES = [*TIDY_HEADER, "notes"]
+WITH_AGENCY = [*TIDY_HEADER, "agency"]
+RETURN = "Return"  # the template's sheet
+
+Build = Callable[[Path], Path]  # writes a return file into a folder and gives its path
+
+
+# --- Running a file through validation ---------------------------------------------------------
+
+def check(path: Path) -> ValidatedReturn:
+    """Validate one file as `pqa check` does: nothing is written to the warehouse."""
+    return load_returns([path], check_only=True, today=TODAY).outcomes[0].result
+
+
+def described(result: ValidatedReturn) -> str:
+    return "\n".join(f.describe() for f in result.findings) or "no findings"
+
+
+# --- Building return files ---------------------------------------------------------------------
+
+def fig(code: str, value: object, numerator: object = "", denominator: object = "",
+        period: str = Q3, area: str = AREA) -> list[object]:
+    """One row of a tidy CSV return (TIDY_HEADER order)."""
+    return [area, period, code, value, numerator, denominator]
+
+
+def csv_of(rows: list[list[object]], header: list[str] = TIDY_HEADER,
+           name: str = "return.csv", before: str = "") -> Build:
+    """A CSV return; `before` is text written ahead of the header (e.g. a blank line)."""
+    def build(folder: Path) -> Path:
+        path = write_csv(folder / name, rows, header)
+        if before:
+            path.write_text(before + path.read_text(encoding="utf-8"), encoding="utf-8")
+        return path
+    return build
+
+
+def bytes_of(content: bytes, name: str) -> Build:
+    def build(folder: Path) -> Path:
+        path = folder / name
+        path.write_bytes(content)
+        return path
+    return build
+
+
+def no_file(name: str) -> Build:
+    return lambda folder: folder / name
+
+
+HOUSING_FIGURES = {FAMILIES: (41,), CHILDREN: (78,)}
+
+
+def template(values: dict[str, tuple] = HOUSING_FIGURES, cells: dict[str, object] | None = None,
+             agency: str = "housing", name: str = "return.xlsx") -> Build:
+    """The Excel template for `agency`, with value/numerator/denominator (columns D, E, F) filled
+    for the given indicators, then any other cells overwritten ({'B3': 'polis'})."""
+    def build(folder: Path) -> Path:
+        path = write_template(load_catalogue(), agency, AREA, Q3, folder / name, today=TODAY)
+        workbook = openpyxl.load_workbook(path)
+        sheet = workbook[RETURN]
+        row_of = {sheet.cell(r, 1).value: r for r in range(8, sheet.max_row + 1)}
+        for code, figures in values.items():
+            for column, figure in zip("DEF", figures):
+                sheet[f"{column}{row_of[code]}"] = figure
+        for ref, value in (cells or {}).items():
+            sheet[ref] = value
+        workbook.save(path)
+        return path
+    return build
+
+
+def empty_workbook(name: str = "return.xlsx") -> Build:
+    def build(folder: Path) -> Path:
+        openpyxl.Workbook().save(folder / name)
+        return folder / name
+    return build
+
+
+def after_loading(earlier: Build, later: Build) -> Build:
+    """Load an earlier quarter into the warehouse for real, then give the later file."""
+    def build(folder: Path) -> Path:
+        earlier_folder = folder / "earlier"
+        earlier_folder.mkdir()
+        report = load_returns([earlier(earlier_folder)], today=TODAY)
+        assert report.committed, described(report.outcomes[0].result)
+        return later(folder)
+    return build
+
+
+def housing_with(*rows: list[object], period: str = Q3, **kwargs) -> Build:
+    """The two housing figures (so Q04 stays quiet) followed by `rows`."""
+    return csv_of([*good_housing_rows(period), *rows], **kwargs)
+
+
+# Children's social care figures that agree with each other.
+REFERRALS = [fig("referrals", 3870), fig("rereferrals", 1610),
+             fig("rereferral_pct", 41.6, 1610, 3870)]
+CP_PARTS = {"cp_category_neglect": 40, "cp_category_emotional": 30, "cp_category_sexual": 10,
+            "cp_category_physical": 10, "cp_category_multiple": 10}
+
+
+def cp_plans(total: int, **parts: int) -> list[list[object]]:
+    return [fig("cp_plans", total)] + [fig(c, parts.get(c, v)) for c, v in CP_PARTS.items()]
+
+
+# --- The cases ---------------------------------------------------------------------------------
+
+class At(NamedTuple):
+    """Where the finding must point: the spreadsheet row (or CSV line) and the column as the
+    product labels it ('D (value)' in Excel). None where the rule has no row or column."""
+    row: int | None
+    column: str | None
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    code: str
+    name: str
+    bad: Build  # breaks exactly this rule
+    good: Build  # the closest correct variant
+    at: At
+    also: frozenset[str] = frozenset()  # other codes the mistake cannot help causing
+    secrets: tuple[str, ...] = ()  # child-level values no message may repeat
+
+    def __str__(self) -> str:
+        return f"{self.code}-{self.name}"
+
+
+def case(code, name, bad, good, at, also=(), secrets=()) -> Case:
+    return Case(code, name, bad, good, at, frozenset(also), tuple(secrets))
+
+
+GOOD_CSV = housing_with()
+GOOD_XLSX = template()
+NHS_NUMBER = "943 476 5919"  # passes the modulus 11 check
+POSTCODE = "PO30 1UD"
+
+CASES = [
+    # E01-E04: the file as a whole.
+    case("E01", "xlsx-that-is-not-a-zip", bytes_of(b"area_code,period\nnot a workbook\n",
+                                                   "return.xlsx"), GOOD_XLSX, At(None, None)),
+    case("E01", "workbook-saved-as-csv", lambda f: GOOD_XLSX(f).rename(f / "return.csv"),
+         GOOD_CSV, At(None, None)),
+    case("E01", "wrong-extension", lambda f: GOOD_CSV(f).rename(f / "return.txt"), GOOD_CSV,
+         At(None, None)),
+    case("E01", "no-such-file", no_file("missing.csv"), GOOD_CSV, At(None, None)),
+    case("E02", "latin-1-csv", bytes_of(
+        b"area_code,period,indicator_code,value,notes\n"
+        b"E06000046,2024-25 Q3,families_in_bed_and_breakfast,41,\n"
+        b"E06000046,2024-25 Q3,children_in_bed_and_breakfast,78,caf\xe9\n", "return.csv"),
+        bytes_of("area_code,period,indicator_code,value,notes\n"
+                 "E06000046,2024-25 Q3,families_in_bed_and_breakfast,41,\n"
+                 "E06000046,2024-25 Q3,children_in_bed_and_breakfast,78,caf\u00e9\n"
+                 .encode("utf-8"), "return.csv"),
+        At(3, None)),
+    case("E03", "empty-file", bytes_of(b"", "return.csv"), GOOD_CSV, At(None, None)),
+    case("E03", "header-only", csv_of([]), GOOD_CSV, At(None, "value")),
+    case("E03", "byte-order-mark-only", bytes_of(b"\xef\xbb\xbf", "return.csv"),
+         # What Excel's 'CSV UTF-8' writes: a byte-order mark, then the table.
+         bytes_of(b"\xef\xbb\xbfarea_code,period,indicator_code,value\r\n"
+                  b"E06000046,2024-25 Q3,families_in_bed_and_breakfast,41\r\n"
+                  b"E06000046,2024-25 Q3,children_in_bed_and_breakfast,78\r\n", "return.csv"),
+         At(None, None)),
+    case("E03", "only-empty-cells", bytes_of(b",,,\r\n,,,\r\n", "return.csv"), GOOD_CSV,
+         At(None, None)),
+    case("E03", "empty-workbook", empty_workbook(), GOOD_XLSX, At(None, None)),
+    case("E03", "template-with-no-values", template({}), GOOD_XLSX,
+         At(None, "D (value)", RETURN)),
+    case("E04", "no-value-column",
+         csv_of([[AREA, Q3, FAMILIES], [AREA, Q3, CHILDREN]], ["area_code", "period",
+                                                                "indicator_code"]),
+         csv_of([[AREA, Q3, FAMILIES, 41], [AREA, Q3, CHILDREN, 78]],
+                ["area_code", "period", "indicator_code", "value"]),
+         At(1, None)),
+    case("E04", "workbook-without-a-table", template(cells={"A7": "Code"}), GOOD_XLSX,
+         At(None, None, RETURN)),
+    case("E04", "template-without-period", template(cells={"A5": None}), GOOD_XLSX,
+         At(7, None, RETURN)),
+
+    # E05-E06: columns and child-level data.
+    case("E05", "comments-column",
+         csv_of([[*r, "checked"] for r in good_housing_rows()], [*TIDY_HEADER, "comments"]),
+         csv_of([[*r, "checked"] for r in good_housing_rows()], WITH_NOTES),
+         At(1, "comments")),
+    case("E05", "comments-column-after-a-blank-line",
+         csv_of([[*r, "checked"] for r in good_housing_rows()], [*TIDY_HEADER, "comments"],
+                before="\r\n"),
+         csv_of([[*r, "checked"] for r in good_housing_rows()], WITH_NOTES, before="\r\n"),
+         At(2, "comments")),
+    case("E05", "comments-column-in-template",
+         template(cells={"H7": "Comments", "H8": "checked"}),
+         template(cells={"G8": "checked"}), At(7, "H (comments)", RETURN)),
+    case("E06", "date-of-birth-heading",
+         csv_of([[*r, ""] for r in good_housing_rows()], [*TIDY_HEADER, "date_of_birth"]),
+         GOOD_CSV, At(1, "date_of_birth")),
+    case("E06", "date-of-birth-heading-in-template",
+         template(cells={"H7": "Date of birth"}), GOOD_XLSX,
+         At(7, "H (date_of_birth)", RETURN)),
+    case("E06", "nhs-number-in-notes",
+         csv_of([[*fig(FAMILIES, 41), NHS_NUMBER], [*fig(CHILDREN, 78), ""]], WITH_NOTES),
+         # The same digits with a wrong check digit are not an NHS number.
+         csv_of([[*fig(FAMILIES, 41), "943 476 5918"], [*fig(CHILDREN, 78), ""]], WITH_NOTES),
+         At(2, "notes"), secrets=(NHS_NUMBER, NHS_NUMBER.replace(" ", ""))),
+    case("E06", "postcode-in-notes",
+         csv_of([[*fig(FAMILIES, 41), ""], [*fig(CHILDREN, 78), f"family at {POSTCODE}"]],
+                WITH_NOTES),
+         csv_of([[*fig(FAMILIES, 41), ""], [*fig(CHILDREN, 78), "families across PO30"]],
+                WITH_NOTES),
+         At(3, "notes"), secrets=(POSTCODE, POSTCODE.replace(" ", ""))),
+    case("E06", "date-cell-in-template",
+         template(cells={"G8": datetime(2015, 3, 12)}),
+         template(cells={"G8": "placed since March 2025"}),
+         At(8, "G", RETURN), secrets=("2015-03-12", "12/03/2015", "12 March 2015")),
+
+    # E07-E09: agency and indicators.
+    case("E07", "unknown-agency-column",
+         csv_of([[*r, "polis"] for r in good_housing_rows()], WITH_AGENCY),
+         csv_of([[*r, "housing"] for r in good_housing_rows()], WITH_AGENCY),
+         At(2, "agency")),
+    case("E07", "unknown-agency-in-template", template(cells={"B3": "polis"}), GOOD_XLSX,
+         At(3, "B (agency)", RETURN)),
+    case("E08", "housing-figures-from-police",
+         csv_of([[*r, "police"] for r in good_housing_rows()], WITH_AGENCY),
+         csv_of([[*r, "housing"] for r in good_housing_rows()], WITH_AGENCY),
+         At(2, "indicator_code")),
+    case("E08", "housing-template-from-police", template(cells={"B3": "police"}), GOOD_XLSX,
+         At(8, "A (indicator_code)", RETURN)),
+    case("E08", "two-agencies-mixed",
+         housing_with(fig("domestic_abuse_incidents_child_present", 12)), GOOD_CSV,
+         At(None, "indicator_code")),
+    case("E09", "unknown-indicator",
+         csv_of([fig("families_in_b_and_b", 41), fig(CHILDREN, 78)]), GOOD_CSV,
+         At(2, "indicator_code")),
+    case("E09", "blank-indicator", csv_of([fig("", 41), fig(CHILDREN, 78)]), GOOD_CSV,
+         At(2, "indicator_code")),
+
+    # E10-E14: area and period.
+    case("E10", "area-code-too-short",
+         csv_of([fig(FAMILIES, 41, area="E0600004"), fig(CHILDREN, 78)]), GOOD_CSV,
+         At(2, "area_code")),
+    case("E10", "area-code-in-template-header", template(cells={"B4": "E0600004"}), GOOD_XLSX,
+         At(4, "B (area_code)", RETURN)),
+    case("E11", "unknown-area",
+         csv_of([fig(FAMILIES, 41, area="E06999999"), fig(CHILDREN, 78)]), GOOD_CSV,
+         At(2, "area_code")),
+    case("E12", "slash-in-period", csv_of(good_housing_rows("2024/25 Q3")), GOOD_CSV,
+         At(2, "period")),
+    case("E12", "years-not-consecutive", csv_of(good_housing_rows("2024-26 Q3")), GOOD_CSV,
+         At(2, "period")),
+    case("E12", "period-in-template-header", template(cells={"B5": "2024/25 Q3"}), GOOD_XLSX,
+         At(5, "B (period)", RETURN)),
+    case("E13", "future-period", csv_of(good_housing_rows("2027-28 Q1")),
+         csv_of(good_housing_rows("2026-27 Q2")), At(2, "period")),
+    case("E14", "period-not-ended", csv_of(good_housing_rows("2026-27 Q3")),
+         csv_of(good_housing_rows("2026-27 Q2")), At(2, "period")),
+
+    # E15-E21: the figures.
+    case("E15", "words-for-a-value", csv_of([fig(FAMILIES, "forty one"), fig(CHILDREN, 78)]),
+         GOOD_CSV, At(2, "value")),
+    case("E15", "blank-value-with-numerator", csv_of([*REFERRALS[:2],
+                                                      fig("rereferral_pct", "", 1610, 3870)]),
+         csv_of(REFERRALS), At(4, "value")),
+    case("E15", "words-in-template", template({FAMILIES: ("forty one",), CHILDREN: (78,)}),
+         GOOD_XLSX, At(8, "D (value)", RETURN)),
+    case("E16", "negative-value", csv_of([fig(FAMILIES, -3), fig(CHILDREN, 78)]),
+         csv_of([fig(FAMILIES, 3), fig(CHILDREN, 78)]), At(2, "value")),
+    case("E16", "negative-numerator", csv_of([*REFERRALS[:2],
+                                              fig("rereferral_pct", 41.6, -1610, 3870)]),
+         csv_of(REFERRALS), At(4, "numerator")),
+    case("E17", "half-a-family", csv_of([fig(FAMILIES, 41.5), fig(CHILDREN, 78)]),
+         csv_of([fig(FAMILIES, "41.0"), fig(CHILDREN, 78)]), At(2, "value")),
+    # A percentage above 100 cannot agree with a numerator not above its denominator, so E21
+    # comes with it.
+    case("E18", "percentage-above-100", csv_of([*REFERRALS[:2],
+                                                fig("rereferral_pct", 416, 1610, 3870)]),
+         csv_of(REFERRALS), At(4, "value"), also={"E21"}),
+    case("E19", "no-numerator", csv_of([*REFERRALS[:2], fig("rereferral_pct", 41.6, "", 3870)]),
+         csv_of(REFERRALS), At(4, "numerator")),
+    case("E19", "no-denominator", csv_of([*REFERRALS[:2],
+                                          fig("rereferral_pct", 41.6, 1610, "")]),
+         csv_of(REFERRALS), At(4, "denominator")),
+    case("E20", "zero-denominator", csv_of([*REFERRALS[:2],
+                                            fig("rereferral_pct", 41.6, 1610, 0)]),
+         csv_of(REFERRALS), At(4, "denominator")),
+    case("E20", "numerator-above-denominator",
+         csv_of([*REFERRALS[:2], fig("rereferral_pct", 41.6, 3870, 1610)]),
+         csv_of(REFERRALS), At(4, "numerator")),
+    case("E21", "percentage-disagrees", csv_of([*REFERRALS[:2],
+                                                fig("rereferral_pct", 45.0, 1610, 3870)]),
+         csv_of(REFERRALS), At(4, "value")),
+    case("E21", "percentage-stored-as-fraction",
+         csv_of([*REFERRALS[:2], fig("rereferral_pct", 0.416, 1610, 3870)]),
+         csv_of(REFERRALS), At(4, "value")),
+    case("E21", "rate-per-10k-disagrees",
+         csv_of([fig("children_in_care_rate_per_10k", 75, 200, 27000)]),
+         csv_of([fig("children_in_care_rate_per_10k", 74.1, 200, 27000)]), At(2, "value")),
+    # Attendance counts sessions: millions a quarter in a small authority.
+    case("E21", "attendance-sessions-in-millions",
+         csv_of([fig("attendance_pct", 94.1, 2345678, 2500000)]),
+         csv_of([fig("attendance_pct", 93.8, 2345678, 2500000)]), At(2, "value")),
+    case("E22", "same-figure-twice", housing_with(fig(FAMILIES, 41)),
+         housing_with(fig(FAMILIES, 41, period=Q2)), At(4, "indicator_code")),
+
+    # Q01-Q05: queries, which load but are recorded.
+    case("Q01", "jump-within-the-file",
+         csv_of([*good_housing_rows(Q2), *good_housing_rows(Q3, families=90)]),
+         csv_of([*good_housing_rows(Q2), *good_housing_rows(Q3, families=45)]),
+         At(4, "value")),
+    case("Q01", "jump-from-loaded-quarter",
+         after_loading(csv_of(good_housing_rows(Q2), name="q2.csv"),
+                       csv_of(good_housing_rows(Q3, families=90))),
+         after_loading(csv_of(good_housing_rows(Q2), name="q2.csv"),
+                       csv_of(good_housing_rows(Q3, families=45))),
+         At(2, "value")),
+    # Suspensions follow the school year: Q3 is compared with Q3 a year before, not with Q2.
+    case("Q01", "seasonal-jump-from-a-year-before",
+         csv_of([fig("suspensions", 100, period="2023-24 Q3"), fig("suspensions", 40, period=Q2),
+                 fig("suspensions", 300)]),
+         csv_of([fig("suspensions", 100, period="2023-24 Q3"), fig("suspensions", 40, period=Q2),
+                 fig("suspensions", 110)]),
+         At(4, "value"), also={"Q04"}),
+    case("Q02", "plan-categories-do-not-add-up", csv_of(cp_plans(100, cp_category_multiple=5)),
+         csv_of(cp_plans(100)), At(2, "value"), also={"Q04"}),
+    case("Q03", "numerator-differs-from-count",
+         csv_of([REFERRALS[0], fig("rereferrals", 1600), REFERRALS[2]]), csv_of(REFERRALS),
+         At(4, "numerator"), also={"Q04"}),
+    case("Q04", "indicator-missing", csv_of(good_housing_rows()[:1]), GOOD_CSV,
+         At(None, "indicator_code")),
+    case("Q04", "template-row-left-blank", template({FAMILIES: (41,)}), GOOD_XLSX,
+         At(None, "A (indicator_code)", RETURN)),
+    case("Q05", "year-to-date-falls-within-the-file",
+         csv_of([fig("children_in_care", 500, period=Q2), fig("children_in_care", 450)]),
+         csv_of([fig("children_in_care", 500, period=Q2), fig("children_in_care", 520)]),
+         At(3, "value"), also={"Q04"}),
+    case("Q05", "year-to-date-falls-from-loaded-quarter",
+         after_loading(csv_of([fig("children_in_care", 500, period=Q2)], name="q2.csv"),
+                       csv_of([fig("children_in_care", 450)])),
+         after_loading(csv_of([fig("children_in_care", 500, period=Q2)], name="q2.csv"),
+                       csv_of([fig("children_in_care", 520)])),
+         At(2, "value"), also={"Q04"}),
+]
+
+
+# --- Plain words -------------------------------------------------------------------------------
+
+# A message says what to do when it tells the sender to do something.
+ACTION = re.compile(r"\b(use|send|remove|delete|check|give|enter|write|fill|keep|leave|save|"
+                    r"add|start|open|clear|explain|correct|change)\b", re.IGNORECASE)
+NOT_PLAIN = {
+    "a Python value": re.compile(r"\b(None|nan|inf|True|False)\b"),
+    "brackets of a Python list or dict": re.compile(r"[\[\]{}]"),
+    "a programmer's name (CamelCase)": re.compile(r"\b[A-Z][a-z]+[A-Z]\w*|\b[a-z]+[A-Z]\w*"),
+    "a number in scientific notation": re.compile(r"\d(\.\d+)?e[+-]?\d", re.IGNORECASE),
+    "a traceback": re.compile(r"Traceback|Exception|Error\b"),
+}
+
+
+def plain_word_problems(message: str) -> list[str]:
+    problems = [f"has {what}" for what, pattern in NOT_PLAIN.items() if pattern.search(message)]
+    if not ACTION.search(message):
+        problems.append("does not say what to do")
+    if not message.rstrip().endswith("."):
+        problems.append("is not a finished sentence")
+    return problems
+
+
+# --- The tests ---------------------------------------------------------------------------------
+
+def expected_severity(code: str) -> Severity:
+    return Severity.ERROR if code.startswith("E") else Severity.QUERY
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_breaking_file_gives_the_finding(case: Case, tmp_path: Path) -> None:
+    """The file that breaks the rule gives that code, with the rule book's severity, pointing at
+    the right cell, and nothing else; an Error refuses the file, a Query lets it load."""
+    path = case.bad(tmp_path)
+    result = check(path)
+    found = [f for f in result.findings if f.rule == case.code]
+    assert found, f"no {case.code} for {path.name}:\n{described(result)}"
+    assert {f.rule for f in result.findings} == {case.code} | case.also, described(result)
+    assert RULES[case.code][0] is expected_severity(case.code)
+    assert all(f.severity is expected_severity(case.code) for f in found), described(result)
+    expected = Location(path.name, case.at.sheet, case.at.row, case.at.column)
+    assert expected in [f.location for f in found], described(result)
+    assert result.accepted is (expected_severity(case.code) is Severity.QUERY)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_message_is_plain_and_says_what_to_do(case: Case, tmp_path: Path) -> None:
+    """Every message for the rule is plain words that tell the sender what to do, and no
+    finding repeats child-level data found in the file."""
+    result = check(case.bad(tmp_path))
+    for finding in result.findings:
+        if finding.rule == case.code:
+            assert not plain_word_problems(finding.message), (
+                f"{finding.rule} message {plain_word_problems(finding.message)}: "
+                f"{finding.message!r}")
+        for secret in case.secrets:
+            shown = f"{finding.message} {finding.location.describe()}".lower()
+            assert secret.lower() not in shown, f"{finding.rule} repeats {secret!r}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_closest_correct_file_passes(case: Case, tmp_path: Path) -> None:
+    """The closest correct variant of the file does not give the code and is accepted."""
+    result = check(case.good(tmp_path))
+    assert case.code not in {f.rule for f in result.findings}, described(result)
+    assert result.accepted, described(result)
+
+
+def test_every_rule_has_a_test() -> None:
+    """A rule added to the rule book without a case here fails this test; so does a case for a
+    code the rule book does not have."""
+    assert {c.code for c in CASES} == set(RULES)
+    assert len({str(c) for c in CASES}) == len(CASES), "two cases share a name"
+
+
+def test_rule_book_severities_follow_the_codes() -> None:
+    """E codes block a load, Q codes load and are recorded."""
+    assert {code: severity for code, (severity, _) in RULES.items()} == {
+        code: expected_severity(code) for code in RULES}
