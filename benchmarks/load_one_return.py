@@ -17,7 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "raw" / "sample"
 RETURNS = {
-    "children's social care, Excel, 35 rows": SAMPLE / "childrens_social_care_E06000046_2024-25_Q3.xlsx",
+    "children's social care, Excel, 35 rows":
+        SAMPLE / "childrens_social_care_E06000046_2024-25_Q3.xlsx",
     "education, CSV, 8 rows": SAMPLE / "education_E06000046_2024-25_Q3.csv",
 }
 RUNS = 9

@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         log = paths.data_dir() / "logs" / "pqa-errors.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "a", encoding="utf-8") as f:
-            f.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} pqa {' '.join(argv or sys.argv[1:])}\n")
+            command = " ".join(argv or sys.argv[1:])
+            f.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} pqa {command}\n")
             f.write(traceback.format_exc())
         print(f"Something went wrong: {type(exc).__name__}: {exc}. Nothing was changed. "
               f"Details are in {log}.", file=sys.stderr)

@@ -487,7 +487,8 @@ def _reproducible(xlsx: bytes) -> bytes:
         for info in source.infolist():
             data = source.read(info.filename)
             if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>2026-11-01T00:00:00Z", data)
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*",
+                              rb"\g<1>2026-11-01T00:00:00Z", data)
             target.writestr(zipfile.ZipInfo(info.filename, (2026, 11, 1, 0, 0, 0)), data,
                             zipfile.ZIP_DEFLATED)
     return out.getvalue()

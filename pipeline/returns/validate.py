@@ -44,7 +44,8 @@ RULES: dict[str, tuple[Severity, str]] = {
     "E16": (Severity.ERROR, "No figure is negative"),
     "E17": (Severity.ERROR, "A count is a whole number"),
     "E18": (Severity.ERROR, "A proportion is between 0 and 100"),
-    "E19": (Severity.ERROR, "Proportions, rates and durations give their numerator and denominator"),
+    "E19": (Severity.ERROR,
+            "Proportions, rates and durations give their numerator and denominator"),
     "E20": (Severity.ERROR, "A numerator is not above its denominator, which is not zero"),
     "E21": (Severity.ERROR, "The value agrees with its numerator and denominator"),
     "E22": (Severity.ERROR, "One row per indicator, area and period"),
@@ -158,9 +159,10 @@ def _check_columns(check: _Checker) -> None:
 def _check_child_level_data(check: _Checker) -> None:
     for column in check.raw.columns:
         if privacy.heading_looks_personal(column):
-            check.error("E06", check.raw.header_row, column, "this column heading suggests information about "
-                        "individual children. Returns hold aggregate figures only: delete the "
-                        "column and any personal details, then send the return again.")
+            check.error("E06", check.raw.header_row, column, "this column heading suggests "
+                        "information about individual children. Returns hold aggregate figures "
+                        "only: delete the column and any personal details, then send the return "
+                        "again.")
     for location, value in check.raw.all_cells:
         looks_like = privacy.what_cell_looks_like(value)
         if looks_like:
@@ -347,7 +349,8 @@ def _check_value_for_kind(check, n, indicator: Indicator, value, numerator, deno
 
 def _show(number: float, decimals: int = 2) -> str:
     """A figure as people write it: 2,345,678 or 46.4, never 2.34568e+06."""
-    return f"{number:,.{decimals}f}".rstrip("0").rstrip(".")
+    text = f"{number:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _rounding_tolerance(value: float) -> float:
@@ -364,7 +367,8 @@ def _check_duplicates(check: _Checker, figures: list[Figure]) -> None:
         if key in first_row:
             check.error("E22", figure.source_row, "indicator_code",
                         f"'{figure.indicator_code}' for {figure.area_code} {figure.period} is "
-                        f"already given on row {first_row[key]}. Keep one row and delete the other.",
+                        f"already given on row {first_row[key]}. Keep one row and delete the "
+                        "other.",
                         figure.indicator_code)
         else:
             first_row[key] = figure.source_row
@@ -390,9 +394,9 @@ def _far_from_last_quarter(check, figures, by_key, catalogue, agency, history) -
         if last is None or not _far_apart(indicator, last, f.value):
             continue
         check.query("Q01", f, "value",
-                    f"{indicator.label}: {_show(f.value)} in {f.period} against {_show(last)} in "
-                    f"{previous_period}. Please check the figure, and if it is right say what "
-                    "changed in the notes column.")
+                    f"{indicator.label}: {_show(f.value)} in {f.period} against "
+                    f"{_show(last)} in {previous_period}. Please check the figure, and if it "
+                    "is right say what changed in the notes column.")
 
 
 def _value_in(quarter: Quarter, f: Figure, by_key, history: History
@@ -445,8 +449,8 @@ def _ratio_against_counts(check, figures, by_key, catalogue, agency, history) ->
         codes = ", ".join(r.indicator_code for r in ratios)
         check.query("Q03", ratios[0], part,
                     f"the {part} of {codes} is {_show(given)} but {counted.indicator_code} is "
-                    f"{_show(counted.value)} (row {counted.source_row}) for {counted.period}. Please "
-                    "check which is right or explain the difference in the notes column.")
+                    f"{_show(counted.value)} (row {counted.source_row}) for {counted.period}. "
+                    "Please check which is right or explain the difference in the notes column.")
 
 
 def _indicators_missing(check, figures, by_key, catalogue, agency, history) -> None:
@@ -471,8 +475,8 @@ def _year_to_date_falls(check, figures, by_key, catalogue, agency, history) -> N
         if last is not None and f.value < last:
             check.query("Q05", f, "value",
                         f"{indicator.label} counts children from 1 April, so it cannot fall "
-                        f"within a year, but it is {_show(f.value)} in {f.period} against {_show(last)} "
-                        f"in {previous_period}. Please check both quarters.")
+                        f"within a year, but it is {_show(f.value)} in {f.period} against "
+                        f"{_show(last)} in {previous_period}. Please check both quarters.")
 
 
 QUERY_RULES: list[Callable] = [
