@@ -1,0 +1,10 @@
+{# Every non-null value lies between min_value and max_value (inclusive; either may be left
+   out). #}
+{% test between(model, column_name, min_value=none, max_value=none) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} is not null
+  and (false
+       {% if min_value is not none %} or {{ column_name }} < {{ min_value }} {% endif %}
+       {% if max_value is not none %} or {{ column_name }} > {{ max_value }} {% endif %})
+{% endtest %}
