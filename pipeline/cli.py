@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from pipeline import paths
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Stopped; nothing was changed.", file=sys.stderr)
         return EXIT_UNEXPECTED
     except Exception as exc:  # the last line of defence: a message, never a traceback
-        log = paths.data_dir() / "logs" / "pqa-errors.log"
+        log = paths.logs_dir() / "pqa-errors.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "a", encoding="utf-8") as f:
             command = " ".join(argv or sys.argv[1:])
@@ -77,6 +77,19 @@ def _parser() -> argparse.ArgumentParser:
     submissions.add_argument("--agency")
     submissions.add_argument("--period")
     submissions.set_defaults(run=_submissions)
+
+    refresh = commands.add_parser("refresh", help="load the inbox, build and check the marts, "
+                                  "and publish them to data/marts/ if every check passes")
+    refresh.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                         help="treat this day as today: which quarters have ended and which "
+                         "returns are due (default: today)")
+    refresh.add_argument("--by", help="who loads the inbox returns (default: $PQA_USER or "
+                         "your login name)")
+    refresh.set_defaults(run=_refresh)
+
+    status = commands.add_parser("status", help="when the last refresh ran, what it covers, "
+                                 "and which returns are missing or late")
+    status.set_defaults(run=_status)
 
     sample = commands.add_parser("sample", help="write the sample returns for the Isle of Wight")
     sample.add_argument("--out", type=Path, default=paths.raw_dir() / "sample",
@@ -123,6 +136,25 @@ def _submissions(args) -> int:
 
     print_submissions(agency=args.agency, period=args.period)
     return 0
+
+
+def _refresh(args) -> int:
+    from pipeline.refresh import RefreshRunning, refresh
+    from pipeline.report import print_refresh_report
+
+    try:
+        report = refresh(today=args.as_of, loaded_by=args.by)
+    except RefreshRunning as exc:
+        print(f"Busy: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    print_refresh_report(report)
+    return 0 if report.outcome == "succeeded" else EXIT_REFUSED
+
+
+def _status(args) -> int:
+    from pipeline.status import print_status
+
+    return print_status()
 
 
 def _sample(args) -> int:

@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SEEDS_DIR = PROJECT_ROOT / "dbt_project" / "seeds"
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 
 def data_dir() -> Path:
@@ -25,3 +27,23 @@ def archive_dir() -> Path:
 
 def raw_dir() -> Path:
     return data_dir() / "raw"
+
+
+def inbox_dir() -> Path:
+    """Where returns can be dropped for the next refresh to load (`PQA_INBOX_DIR`)."""
+    return Path(os.environ.get("PQA_INBOX_DIR", raw_dir() / "inbox"))
+
+
+def marts_dir() -> Path:
+    """The published Parquet marts the dashboard reads (`PQA_MARTS_DIR`, default data/marts)."""
+    return Path(os.environ.get("PQA_MARTS_DIR", data_dir() / "marts"))
+
+
+def logs_dir() -> Path:
+    """Refresh logs, dbt's log and the log of unexpected errors."""
+    return Path(os.environ.get("PQA_LOGS_DIR", data_dir() / "logs"))
+
+
+def work_dir() -> Path:
+    """Scratch space the pipeline rebuilds at will: dbt's compiled SQL and parse cache."""
+    return data_dir() / "build"

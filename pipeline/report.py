@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipeline import paths, warehouse
 from pipeline.load import FileOutcome, LoadReport
+from pipeline.refresh import RefreshReport
 from pipeline.returns.findings import errors, queries
 
 
@@ -71,3 +72,37 @@ def print_submissions(agency: str | None = None, period: str | None = None) -> N
         state = f"replaced by {replaced_by}" if replaced_by else "current"
         print(f"{sid:>5}  {ag:22} {area} {per}  {count:>3} figures  {at} by {by:12} "
               f"{state:16} {file_name}")
+
+
+def print_refresh_report(report: RefreshReport) -> None:
+    print(f"Refresh {report.run_id} (as of {report.as_of}): {report.outcome} in "
+          f"{report.total_seconds:.1f} s")
+    for step, seconds in report.step_seconds.items():
+        print(f"  {step:<14}{seconds:6.1f} s{_step_detail(report, step)}")
+    for inbox_file in report.inbox:
+        print(f"  inbox: {inbox_file.name}: {inbox_file.detail} (moved to "
+              f"{inbox_file.moved_to.parent})")
+    if report.published:
+        print(f"Published to {paths.marts_dir()}:")
+        for name, rows in report.rows.items():
+            print(f"  {name + '.parquet':<32}{rows:>8,} rows")
+        c = report.coverage
+        print(f"The data runs from {c['first_period']} to {c['last_period']} "
+              f"({c['returns_counted']} returns from {c['agencies']} agencies for "
+              f"{c['areas']} area(s)); the latest ended quarter is {c['latest_ended_quarter']}.")
+    else:
+        print(f"Nothing was published: the marts in {paths.marts_dir()} were left as they were.")
+    if report.problems:
+        print("Problems:")
+        for problem in report.problems:
+            print(f"  {problem}")
+    print(f"Run log: {paths.logs_dir() / 'refresh.log'}; dbt's log: "
+          f"{paths.logs_dir() / 'dbt' / 'dbt.log'}")
+
+
+def _step_detail(report: RefreshReport, step: str) -> str:
+    if step == "expectations" and report.quality:
+        return f"   {report.quality.passed} passed, {len(report.quality.failed)} failed"
+    if step == "load inbox":
+        return f"   {len(report.inbox)} file(s) in the inbox"
+    return ""

@@ -53,6 +53,20 @@ create table if not exists raw.validation_queries (
     indicator_code varchar,
     message varchar not null
 );
+create schema if not exists ops;
+create table if not exists ops.refresh_runs (   -- one row per `pqa refresh`
+    run_id varchar primary key,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    as_of_date date not null,
+    outcome varchar not null,        -- running, succeeded, failed, interrupted, ...
+    failed_step varchar,
+    problems varchar,
+    step_seconds varchar,            -- JSON: seconds per step
+    mart_rows varchar,               -- JSON: rows per published mart
+    checks_passed integer,
+    checks_failed integer
+);
 """
 
 # The submission that counts for each agency, area and period is the latest one loaded.

@@ -36,6 +36,7 @@ made as (
     select
         area_code,
         indicator_code,
+        kind,
         financial_year_start,
         quarters_reported,
         latest_period,
@@ -78,6 +79,7 @@ with_previous as (
 select
     area_code,
     indicator_code,
+    kind,
     {{ financial_year('financial_year_start * 4') }} as financial_year,
     value,
     numerator,

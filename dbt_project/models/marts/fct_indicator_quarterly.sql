@@ -33,6 +33,7 @@ compared as (
 select
     area_code,
     indicator_code,
+    kind,
     period,
     financial_year,
     quarter_number,

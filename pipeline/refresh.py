@@ -1,0 +1,286 @@
+"""`pqa refresh`: load the inbox, build the dbt project, check the marts with Great
+Expectations, and publish them to data/marts/ all at once, or not at all.
+
+Safety, in the order a run meets it:
+- one refresh at a time: an OS lock on data/refresh.lock, released by the kernel however the
+  process ends, so a killed run never leaves a lock that blocks the next one;
+- the warehouse stays open in this process for the whole run, so no load slips in between
+  two models (dbt's own connections share it) and it is released at the end;
+- nothing is published unless dbt's tests and every expectation pass; publishing is one folder
+  exchange (pipeline/publish.py);
+- every run is recorded in ops.refresh_runs; a run that was killed is marked interrupted by the
+  next one.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import time
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from pipeline import paths, publish, quality, transform, warehouse
+from pipeline.load import LoadReport, load_returns
+from pipeline.returns.findings import errors
+
+SUCCEEDED = "succeeded"
+PUBLISHED_WITH_REFUSED_RETURNS = "published; some inbox returns refused"
+FAILED = "failed"
+
+
+class RefreshRunning(Exception):
+    """Another refresh holds the lock."""
+
+
+class StepFailed(Exception):
+    """A step found a problem that stops publishing (the message says what)."""
+
+
+@dataclass
+class InboxFile:
+    name: str
+    accepted: bool
+    moved_to: Path
+    detail: str
+
+
+@dataclass
+class RefreshReport:
+    run_id: str
+    started_at: datetime
+    as_of: date
+    finished_at: datetime | None = None
+    outcome: str = "running"
+    failed_step: str | None = None
+    problems: list[str] = field(default_factory=list)
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    inbox: list[InboxFile] = field(default_factory=list)
+    quality: quality.QualityReport | None = None
+    coverage: dict = field(default_factory=dict)
+
+    @property
+    def published(self) -> bool:
+        return self.outcome in (SUCCEEDED, PUBLISHED_WITH_REFUSED_RETURNS)
+
+    @property
+    def total_seconds(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds() if self.finished_at else 0.0
+
+    def as_record(self) -> dict:
+        """What the run log and last-refresh.json keep of a run."""
+        return {
+            "run_id": self.run_id, "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "as_of_date": self.as_of.isoformat(), "outcome": self.outcome,
+            "failed_step": self.failed_step, "problems": self.problems,
+            "step_seconds": self.step_seconds, "rows": self.rows, "coverage": self.coverage,
+            "inbox": [{"file": f.name, "accepted": f.accepted, "detail": f.detail}
+                      for f in self.inbox],
+            "checks": self.quality.summary() if self.quality else None,
+        }
+
+
+def lock_path() -> Path:
+    return paths.data_dir() / "refresh.lock"
+
+
+@contextmanager
+def refresh_lock(started_at: datetime) -> Iterator[None]:
+    path = lock_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "an unknown time"
+            raise RefreshRunning(f"a refresh is already running (started at {holder}). "
+                                 "Nothing was changed; this run stopped.") from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"{started_at:%Y-%m-%d %H:%M:%S} UTC, process {os.getpid()}\n")
+        lock.flush()
+        yield
+
+
+def refresh(today: date | None = None, loaded_by: str | None = None) -> RefreshReport:
+    started_at = datetime.now(timezone.utc)
+    run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    report = RefreshReport(run_id, started_at, today or date.today())
+    with refresh_lock(started_at):
+        publish.clear_leftovers(paths.marts_dir())
+        with warehouse.connect() as con:
+            _record_start(con, report)
+            try:
+                _run_steps(con, report, loaded_by)
+            except StepFailed as exc:
+                report.outcome, report.problems = FAILED, report.problems + [str(exc)]
+            except Exception as exc:  # recorded in the run log, then the command's handler
+                report.outcome = FAILED
+                report.problems.append(f"{type(exc).__name__}: {exc}")
+                _log(f"{run_id} unexpected error:\n{traceback.format_exc()}")
+                raise
+            finally:
+                report.finished_at = datetime.now(timezone.utc)
+                _record_end(con, report)
+                _write_last_refresh(report)
+    return report
+
+
+def _run_steps(con, report: RefreshReport, loaded_by: str | None) -> None:
+    suites = quality.load_suites()
+    with _step(report, "load inbox"):
+        report.inbox = _load_inbox(loaded_by, report.as_of)
+    with _step(report, "dbt build"):
+        outcome = transform.build(report.as_of)
+        if not outcome.success:
+            report.problems += outcome.problems
+            raise StepFailed(f"dbt build failed ({len(outcome.problems)} problem(s)); "
+                             "the published marts were left as they were")
+    with _step(report, "read marts"):
+        tables = {name: publish.read_table(con, table)
+                  for name, (table, _) in publish.PUBLISHED_MARTS.items()}
+        checked = {table: publish.read_table(con, table)
+                   for table in quality.tables_validated(suites)}
+        report.coverage = _coverage(con)
+    with _step(report, "expectations"):
+        frames = {table: data.to_pandas() for table, data in checked.items()}
+        report.quality = quality.validate(frames, suites)
+        if not report.quality.success:
+            report.problems += [f"{o.suite}: {o.description} ({o.unexpected_count} rows; for "
+                                f"example {o.examples})" for o in report.quality.failed]
+            raise StepFailed(f"{len(report.quality.failed)} expectation(s) failed; the "
+                             "published marts were left as they were")
+    with _step(report, "publish"):
+        import pyarrow as pa
+
+        tables[publish.EXPECTATION_RESULTS] = pa.Table.from_pandas(
+            report.quality.to_frame(), preserve_index=False)
+        report.rows = {name: table.num_rows for name, table in tables.items()}
+        target = paths.marts_dir()
+        release = publish.release_folder(target, report.run_id)
+        publish.write_release(release, tables, _manifest(report))
+        publish.swap_into_place(release, target)
+    refused = [f for f in report.inbox if not f.accepted]
+    report.outcome = PUBLISHED_WITH_REFUSED_RETURNS if refused else SUCCEEDED
+    report.problems += [f"inbox return {f.name} refused: {f.detail}" for f in refused]
+
+
+@contextmanager
+def _step(report: RefreshReport, name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    except Exception:
+        report.failed_step = name
+        raise
+    finally:
+        report.step_seconds[name] = round(time.perf_counter() - start, 3)
+
+
+def _load_inbox(loaded_by: str | None, today: date) -> list[InboxFile]:
+    """Load each file dropped in the inbox on its own (one bad file must not hold back the
+    others), then move it to inbox/loaded/ or, with its errors beside it, inbox/refused/."""
+    inbox = paths.inbox_dir()
+    files = sorted(p for p in inbox.glob("*") if p.is_file() and not p.name.startswith("."))
+    handled = []
+    for path in files:
+        report = load_returns([path], loaded_by=loaded_by, today=today)
+        handled.append(_file_inbox_return(path, report))
+    return handled
+
+
+def _file_inbox_return(path: Path, report: LoadReport) -> InboxFile:
+    outcome = report.outcomes[0]
+    accepted = report.committed
+    folder = path.parent / ("loaded" if accepted else "refused")
+    folder.mkdir(exist_ok=True)
+    moved_to = folder / path.name
+    if accepted:
+        detail = outcome.already_loaded and f"already loaded ({outcome.already_loaded})" or (
+            f"loaded {sum(s.figure_count for s in outcome.submissions)} figure(s)")
+    else:
+        found = errors(outcome.result.findings)
+        detail = f"{len(found)} error(s); see {moved_to.name}.errors.txt"
+        (folder / f"{path.name}.errors.txt").write_text(
+            "\n".join(f.describe() for f in found) + "\n", encoding="utf-8")
+    shutil.move(path, moved_to)
+    return InboxFile(path.name, accepted, moved_to, detail)
+
+
+def _coverage(con) -> dict:
+    """What the published data covers."""
+    first, last, areas, agencies, submissions = con.sql(
+        "select min(period), max(period), count(distinct area_code), count(distinct agency), "
+        "count(*) from staging.stg_returns__submissions where is_current").fetchall()[0]
+    latest = con.sql("select max(period) from marts.dim_periods where is_latest_ended"
+                     ).fetchall()[0][0]
+    return {"first_period": first, "last_period": last, "latest_ended_quarter": latest,
+            "areas": areas, "agencies": agencies, "returns_counted": submissions}
+
+
+def _manifest(report: RefreshReport) -> dict:
+    return {
+        "run_id": report.run_id,
+        "refreshed_at": report.started_at.isoformat(),
+        "as_of_date": report.as_of.isoformat(),
+        "coverage": report.coverage,
+        "step_seconds": report.step_seconds,
+        "validation": report.quality.summary(),
+    }
+
+
+RUN_LOG = """
+insert into ops.refresh_runs (run_id, started_at, as_of_date, outcome)
+values (?, ?, ?, 'running')
+"""
+
+
+def _record_start(con, report: RefreshReport) -> None:
+    con.execute("update ops.refresh_runs set outcome = 'interrupted' "
+                "where outcome = 'running'")  # we hold the lock: those runs were killed
+    con.execute(RUN_LOG, [report.run_id, report.started_at, report.as_of])
+    _log(f"{report.run_id} started (as of {report.as_of})")
+
+
+def _record_end(con, report: RefreshReport) -> None:
+    checks = report.quality
+    con.execute(
+        "update ops.refresh_runs set finished_at = ?, outcome = ?, failed_step = ?, "
+        "problems = ?, step_seconds = ?, mart_rows = ?, checks_passed = ?, checks_failed = ? "
+        "where run_id = ?",
+        [report.finished_at, report.outcome, report.failed_step, "\n".join(report.problems),
+         json.dumps(report.step_seconds), json.dumps(report.rows),
+         checks.passed if checks else None, len(checks.failed) if checks else None,
+         report.run_id])
+    _log(f"{report.run_id} {report.outcome} in {report.total_seconds:.1f} s "
+         f"{json.dumps(report.step_seconds)}" + "".join(f"\n  {p}" for p in report.problems))
+
+
+def last_refresh_path() -> Path:
+    """The latest run's record, readable without opening the warehouse (the dashboard)."""
+    return paths.logs_dir() / "last-refresh.json"
+
+
+def _write_last_refresh(report: RefreshReport) -> None:
+    path = last_refresh_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(report.as_record(), indent=2, default=str) + "\n",
+                       encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _log(line: str) -> None:
+    log = paths.logs_dir() / "refresh.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "a", encoding="utf-8") as f:
+        f.write(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC {line}\n")
