@@ -87,9 +87,10 @@ def tables_validated(suites: list[dict]) -> list[str]:
 def validate(frames: dict[str, pd.DataFrame], suites: list[dict]) -> QualityReport:
     """Run every suite on the DataFrame of the table it names."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no calls home
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # after its import
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)

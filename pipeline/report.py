@@ -86,10 +86,7 @@ def print_refresh_report(report: RefreshReport) -> None:
         print(f"Published to {paths.marts_dir()}:")
         for name, rows in report.rows.items():
             print(f"  {name + '.parquet':<32}{rows:>8,} rows")
-        c = report.coverage
-        print(f"The data runs from {c['first_period']} to {c['last_period']} "
-              f"({c['returns_counted']} returns from {c['agencies']} agencies for "
-              f"{c['areas']} area(s)); the latest ended quarter is {c['latest_ended_quarter']}.")
+        print(describe_coverage(report.coverage))
     else:
         print(f"Nothing was published: the marts in {paths.marts_dir()} were left as they were.")
     if report.problems:
@@ -98,6 +95,16 @@ def print_refresh_report(report: RefreshReport) -> None:
             print(f"  {problem}")
     print(f"Run log: {paths.logs_dir() / 'refresh.log'}; dbt's log: "
           f"{paths.logs_dir() / 'dbt' / 'dbt.log'}")
+
+
+def describe_coverage(c: dict) -> str:
+    """What published data covers, in a sentence (from the manifest's coverage)."""
+    if not c.get("returns_counted"):
+        return ("No returns have been loaded yet: the marts hold only the catalogue and the "
+                f"areas. Load returns with `pqa load` or drop them in {paths.inbox_dir()}.")
+    return (f"The data runs from {c['first_period']} to {c['last_period']} "
+            f"({c['returns_counted']} returns from {c['agencies']} agencies for {c['areas']} "
+            f"area(s)); the latest ended quarter is {c['latest_ended_quarter']}.")
 
 
 def _step_detail(report: RefreshReport, step: str) -> str:

@@ -23,7 +23,8 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("PQA_DATA_DIR", str(folder))
     monkeypatch.setenv("PQA_USER", "test analyst")
     monkeypatch.delenv("PQA_WAREHOUSE", raising=False)
-    monkeypatch.delenv("PQA_ARCHIVE_DIR", raising=False)
+    for setting in ("PQA_ARCHIVE_DIR", "PQA_INBOX_DIR", "PQA_MARTS_DIR", "PQA_LOGS_DIR"):
+        monkeypatch.delenv(setting, raising=False)
     return folder
 
 

@@ -1,0 +1,107 @@
+"""`pqa status`: when the last refresh ran and how it went, what the published marts cover,
+and which returns are missing or late. It reads the files a refresh leaves (last-refresh.json,
+the manifest and return_status.parquet), never the warehouse, so it answers even while a
+refresh or a load holds the warehouse."""
+from __future__ import annotations
+
+import fcntl
+import json
+from datetime import datetime
+
+import pyarrow.parquet as pq
+
+from pipeline import paths, publish
+from pipeline.refresh import last_refresh_path, lock_path
+from pipeline.report import describe_coverage
+
+RECENT_QUARTERS = 4  # returns listed for this many latest ended quarters
+
+
+def print_status() -> int:
+    """Print the status; exit code 0 when the last refresh succeeded, 1 otherwise."""
+    running = refresh_running_since()
+    if running:
+        print(f"A refresh is running now (started at {running}).")
+    last = _read_json(last_refresh_path())
+    if last is None:
+        print("No refresh has run yet: run `pqa refresh`.")
+    else:
+        _print_last_run(last)
+    manifest = publish.read_manifest(paths.marts_dir())
+    if manifest is None:
+        print(f"No marts are published in {paths.marts_dir()}.")
+        return 1
+    _print_published(manifest, last)
+    _print_returns()
+    return 0 if last and last["outcome"] == "succeeded" else 1
+
+
+def refresh_running_since() -> str | None:
+    """The start of the refresh holding the lock, or None when none runs."""
+    path = lock_path()
+    if not path.exists():
+        return None
+    with open(path, "r+", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return lock.read().strip() or "an unknown time"
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        return None
+
+
+def _print_last_run(last: dict) -> None:
+    when = _when(last["started_at"])
+    seconds = ""
+    if last.get("finished_at"):
+        took = _parse(last["finished_at"]) - _parse(last["started_at"])
+        seconds = f" in {took.total_seconds():.1f} s"
+    print(f"Last refresh: {when} (run {last['run_id']}): {last['outcome']}{seconds}.")
+    if last.get("failed_step"):
+        print(f"  It stopped at the step '{last['failed_step']}'.")
+    for problem in last.get("problems") or []:
+        print(f"  {problem}")
+
+
+def _print_published(manifest: dict, last: dict | None) -> None:
+    print(f"Published marts in {paths.marts_dir()}: run {manifest['run_id']}, refreshed "
+          f"{_when(manifest['refreshed_at'])}.")
+    if last and last["run_id"] != manifest["run_id"]:
+        print("  These are from an earlier run than the last refresh, which published nothing.")
+    print(f"  {describe_coverage(manifest.get('coverage', {}))}")
+    checks = manifest.get("validation", {})
+    print(f"  Checks: {checks.get('passed')} passed, {checks.get('failed')} failed.")
+
+
+def _print_returns() -> None:
+    path = paths.marts_dir() / "return_status.parquet"
+    rows = pq.read_table(path).to_pylist() if path.exists() else []
+    periods = sorted({r["period"] for r in rows})[-RECENT_QUARTERS:]
+    recent = [r for r in rows if r["period"] in periods and r["status"] != "received"]
+    if not periods:
+        return
+    print(f"Returns for {periods[0]} to {periods[-1]}:")
+    if not recent:
+        print("  every return has come in on time.")
+    for r in sorted(recent, key=lambda r: (r["period"], r["agency"])):
+        due = r["return_due_date"]
+        print(f"  {r['status']:<8} {r['agency']} for {r['area_code']}, {r['period']} "
+              f"(due {due:%d %B %Y})")
+    missing = sum(r["status"] == "missing" for r in rows if r["period"] not in periods)
+    if missing:
+        print(f"  and {missing} missing from earlier quarters (see return_status.parquet).")
+
+
+def _read_json(path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _when(text: str) -> str:
+    return f"{_parse(text):%d %B %Y at %H:%M} UTC"
