@@ -4,11 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test load sample lock benchmark-load clean
+.PHONY: run test load sample lock benchmark-load benchmark-refresh clean
 
-# Bootstrap the environment, load the sample returns and run the pipeline as far as it goes.
+# Bootstrap the environment, load the sample returns, refresh and publish the marts.
 run: $(STAMP)
 	$(BIN)/pqa load data/raw/sample/*
+	$(BIN)/pqa refresh
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -27,6 +28,10 @@ sample: $(STAMP)
 # Time loading one quarterly return (the command's own work).
 benchmark-load: $(STAMP)
 	$(BIN)/python benchmarks/load_one_return.py
+
+# Time `pqa refresh` step by step on the sample data, against `dbt build` alone.
+benchmark-refresh: $(STAMP)
+	$(BIN)/python benchmarks/refresh.py
 
 # Re-resolve every dependency from pyproject.toml's ranges into requirements.lock.
 lock:

@@ -90,7 +90,10 @@ def validate(frames: dict[str, pd.DataFrame], suites: list[dict]) -> QualityRepo
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # after its import
+    # Great Expectations sets some of its loggers to INFO when imported; only warnings matter
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("great_expectations"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
