@@ -1,0 +1,3 @@
+"""Flagged questions: a flag engine of pure functions over indicator series (series, limits,
+rules, engine, wording), the review log that keeps every answer (review_log), and what a
+refresh publishes (publish)."""

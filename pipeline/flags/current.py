@@ -1,0 +1,71 @@
+"""The flags a refresh raises, from the marts it is about to publish: every indicator series
+per area (from indicator_quarterly) and every missing return (from return_status)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from pipeline.catalogue import Catalogue
+from pipeline.flags import wording
+from pipeline.flags.engine import HISTORY_QUARTERS, Flag, flag_id, flags_for_area
+from pipeline.flags.series import Point, Series
+
+
+def raise_flags(quarterly: list[dict], return_status: list[dict], catalogue: Catalogue
+                ) -> list[Flag]:
+    """`quarterly` and `return_status` are the marts' rows (dicts of column values)."""
+    ended = sorted({r["period"] for r in return_status})
+    periods_to_flag = set(ended[-HISTORY_QUARTERS:])
+    received = defaultdict(lambda: defaultdict(set))  # area -> agency -> periods
+    for r in return_status:
+        if r["status"] in ("received", "late"):
+            received[r["area_code"]][r["agency"]].add(r["period"])
+    flags = []
+    for area, series_by_code in _series(quarterly, catalogue).items():
+        flags += flags_for_area(series_by_code, catalogue, received[area], periods_to_flag)
+    flags += _missing_returns(return_status, catalogue, periods_to_flag)
+    return sorted(flags, key=importance)
+
+
+def importance(flag: Flag) -> tuple:
+    """Most important first: signals, then concerns, then the latest quarter."""
+    order = {"concern": 0, "neutral": 1, "improvement": 2}
+    return (flag.severity != "signal", order[flag.direction], _descending(flag.period),
+            flag.agency, flag.indicator_code or "", flag.flag_id)
+
+
+def _descending(period: str) -> tuple:
+    return tuple(-ord(c) for c in period)
+
+
+def _series(quarterly: list[dict], catalogue: Catalogue) -> dict[str, dict[str, Series]]:
+    points = defaultdict(list)
+    for r in sorted(quarterly, key=lambda r: (r["area_code"], r["indicator_code"], r["period"])):
+        if r["indicator_code"] in catalogue.indicators:
+            points[(r["area_code"], r["indicator_code"])].append(
+                Point(r["period"], r["value"], r["numerator"], r["denominator"]))
+    by_area = defaultdict(dict)
+    for (area, code), series_points in points.items():
+        by_area[area][code] = Series(area, code, tuple(series_points))
+    return by_area
+
+
+def _missing_returns(return_status: list[dict], catalogue: Catalogue,
+                     periods_to_flag: set[str]) -> list[Flag]:
+    flags = []
+    for r in return_status:
+        if r["status"] != "missing" or r["period"] not in periods_to_flag:
+            continue
+        agency = catalogue.agencies[r["agency"]]
+        due = _day(r["return_due_date"])
+        flags.append(Flag(
+            flag_id(r["area_code"], r["agency"], r["period"], "missing_return"), r["area_code"],
+            None, r["agency"], r["period"], "missing_return", "signal", "concern",
+            wording.missing_return_question(agency, r["period"], due),
+            {"rule": "missing_return", "due": due, "rules": [], "values": []}))
+    return flags
+
+
+def _day(value) -> str:
+    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return f"{day.day} {day:%B %Y}"
