@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from pipeline import paths
+from pipeline.flags import STATUSES
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Stopped; nothing was changed.", file=sys.stderr)
         return EXIT_UNEXPECTED
+    except BrokenPipeError:  # the reader went away (`pqa flags | head`): nothing to say
+        sys.stderr.close()
+        return 0
     except Exception as exc:  # the last line of defence: a message, never a traceback
         log = paths.logs_dir() / "pqa-errors.log"
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -91,11 +95,47 @@ def _parser() -> argparse.ArgumentParser:
                                  "and which returns are missing or late")
     status.set_defaults(run=_status)
 
+    _flags_parser(commands)
+
     sample = commands.add_parser("sample", help="write the sample returns for the Isle of Wight")
     sample.add_argument("--out", type=Path, default=paths.raw_dir() / "sample",
                         help="folder to write (default data/raw/sample)")
     sample.set_defaults(run=_sample)
     return parser
+
+
+def _flags_parser(commands) -> None:
+    flags = commands.add_parser("flags", help="flagged questions for the executive group: list, "
+                                "show, record responses, export the yearly-report table")
+    flags.add_argument("--all", action="store_true", help="closed flags and flags the data no "
+                       "longer raises too")
+    flags.add_argument("--agency", help="only this agency's flags")
+    flags.add_argument("--status", choices=STATUSES, help="only flags with this status")
+    flags.set_defaults(run=_flags_list)
+    actions = flags.add_subparsers(title="actions", metavar="ACTION")
+
+    show = actions.add_parser("show", help="one flag: question, evidence and history")
+    show.add_argument("flag_id")
+    show.set_defaults(run=_flags_show)
+
+    update = actions.add_parser("update", help="record status, owner, response or impact")
+    update.add_argument("flag_id")
+    update.add_argument("--status", choices=STATUSES)
+    update.add_argument("--owner", help="who answers for the agency")
+    update.add_argument("--response", help="the agency's response")
+    update.add_argument("--impact", help="what changed as a result")
+    update.add_argument("--note", help="a note kept in the history")
+    update.add_argument("--by", help="who is recording (default: $PQA_USER or your login name)")
+    update.add_argument("--expect-version", type=int, metavar="N", help="refuse the change if "
+                        "the flag is no longer at version N (someone else changed it)")
+    update.set_defaults(run=_flags_update)
+
+    export = actions.add_parser("export", help="write the 'Questions / matters raised | "
+                                "Response | Impact' table as Markdown and Excel")
+    export.add_argument("--year", help="only this financial year, like 2024-25")
+    export.add_argument("--out", type=Path, default=Path("questions-raised"),
+                        help="file name without extension (default questions-raised)")
+    export.set_defaults(run=_flags_export)
 
 
 def _template(args) -> int:
@@ -155,6 +195,50 @@ def _status(args) -> int:
     from pipeline.status import print_status
 
     return print_status()
+
+
+def _flags_list(args) -> int:
+    from pipeline.report import print_flags
+
+    return print_flags(show_all=args.all, agency=args.agency, status=args.status)
+
+
+def _flags_show(args) -> int:
+    from pipeline.report import print_flag
+
+    return print_flag(args.flag_id)
+
+
+def _flags_update(args) -> int:
+    from pipeline.flags.review_log import ReviewConflict, ReviewError, update
+    from pipeline.load import loaded_by_default
+
+    changes = {k: getattr(args, k) for k in ("status", "owner", "response", "impact")}
+    if all(v is None for v in changes.values()):
+        print("Nothing to record: give --status, --owner, --response or --impact.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        version = update(args.flag_id, args.by or loaded_by_default(),
+                         expected_version=args.expect_version, note=args.note, **changes)
+    except ReviewConflict as exc:
+        print(f"Not saved: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except ReviewError as exc:
+        print(f"Not saved: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"Recorded: flag {args.flag_id} is now at version {version}.")
+    return 0
+
+
+def _flags_export(args) -> int:
+    from pipeline.flags.export import rows_for_report, write_excel, write_markdown
+
+    rows = rows_for_report(args.year)
+    markdown = write_markdown(rows, args.out.with_suffix(".md"))
+    excel = write_excel(rows, args.out.with_suffix(".xlsx"))
+    print(f"Wrote {len(rows)} question(s) to {markdown} and {excel}.")
+    return 0
 
 
 def _sample(args) -> int:

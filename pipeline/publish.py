@@ -29,6 +29,8 @@ PUBLISHED_MARTS = {
     "validation_queries": ("marts.fct_validation_queries",
                            "agency, area_code, period, source_row, rule_code"),
 }
+# Computed in Python by the flag engine (pipeline/flags), not by dbt.
+FLAGS = "flags"
 # The Great Expectations results of the run that published the marts, for the dashboard.
 EXPECTATION_RESULTS = "expectation_results"
 MANIFEST = "manifest.json"

@@ -27,6 +27,9 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline import paths, publish, quality, transform, warehouse
+from pipeline.catalogue import load_catalogue
+from pipeline.flags import review_log
+from pipeline.flags.current import flags_table, raise_flags
 from pipeline.load import LoadReport, load_returns
 from pipeline.returns.findings import errors
 
@@ -149,8 +152,13 @@ def _run_steps(con, report: RefreshReport, loaded_by: str | None) -> None:
         tables = {name: publish.read_table(con, table)
                   for name, (table, _) in publish.PUBLISHED_MARTS.items()}
         checked = {table: publish.read_table(con, table)
-                   for table in quality.tables_validated(suites)}
+                   for table in quality.tables_validated(suites) if table != publish.FLAGS}
         report.coverage = _coverage(con)
+    with _step(report, "flags"):
+        raised = raise_flags(tables["indicator_quarterly"].to_pylist(),
+                             tables["return_status"].to_pylist(), load_catalogue())
+        tables[publish.FLAGS] = checked[publish.FLAGS] = flags_table(
+            review_log.flags_with_reviews(raised, _stamp(report.started_at)))
     with _step(report, "expectations"):
         frames = {table: data.to_pandas() for table, data in checked.items()}
         report.quality = quality.validate(frames, suites)
@@ -169,6 +177,7 @@ def _run_steps(con, report: RefreshReport, loaded_by: str | None) -> None:
         release = publish.release_folder(target, report.run_id)
         publish.write_release(release, tables, _manifest(report))
         publish.swap_into_place(release, target)
+        review_log.record_flags(raised, report.run_id, _stamp(report.started_at))
     refused = [f for f in report.inbox if not f.accepted]
     report.outcome = PUBLISHED_WITH_REFUSED_RETURNS if refused else SUCCEEDED
     report.problems += [f"inbox return {f.name} refused: {f.detail}" for f in refused]
@@ -214,6 +223,10 @@ def _file_inbox_return(path: Path, report: LoadReport) -> InboxFile:
             "\n".join(f.describe() for f in found) + "\n", encoding="utf-8")
     shutil.move(path, moved_to)
     return InboxFile(path.name, accepted, moved_to, detail)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
 
 
 def _coverage(con) -> dict:

@@ -113,3 +113,59 @@ def _step_detail(report: RefreshReport, step: str) -> str:
     if step == "load inbox":
         return f"   {len(report.inbox)} file(s) in the inbox"
     return ""
+
+
+def print_flags(show_all: bool = False, agency: str | None = None, status: str | None = None
+                ) -> int:
+    """The open flags (or all), most important first, as the executive group reads them."""
+    from pipeline.flags.current import importance
+    from pipeline.flags.review_log import flags
+
+    rows = [f for f in flags(include_closed=show_all)
+            if (show_all or f["indicated"] or f["status"] != "open")
+            and agency in (None, f["agency"]) and status in (None, f["status"])]
+    if not rows:
+        print("No flags to show." + ("" if show_all else " (`pqa flags --all` shows closed "
+                                     "ones and those the data no longer raises.)"))
+        return 0
+    for row in sorted(rows, key=lambda r: (not r["indicated"], *importance(r))):
+        still = "" if row["indicated"] else "; no longer indicated by the data"
+        print(f"{row['flag_id']}  {row['severity']}, {row['direction']}, {row['status']}{still}")
+        print(f"  {row['question']}")
+        if row["response"]:
+            print(f"  Response ({row['owner'] or 'no owner recorded'}): {row['response']}")
+    print(f"\n{len(rows)} flag(s). `pqa flags show ID` gives the evidence and history.")
+    return 0
+
+
+def print_flag(flag_id: str) -> int:
+    import json
+
+    from pipeline.flags.review_log import flags, history
+
+    found = [f for f in flags() if f["flag_id"] == flag_id]
+    if not found:
+        print(f"There is no flag {flag_id}; `pqa flags --all` lists them.")
+        return 2
+    flag = found[0]
+    evidence = json.loads(flag["evidence"])
+    print(f"{flag['question']}\n")
+    print(f"Flag {flag_id}: {flag['severity']}, {flag['direction']}, for {flag['area_code']} "
+          f"{flag['period']}, rule {flag['rule']}"
+          + ("" if flag["indicated"] else "; no longer indicated by the data"))
+    print(f"Status: {flag['status']} (version {flag['version']}); owner: {flag['owner'] or '-'}")
+    print(f"Response: {flag['response'] or '-'}\nImpact: {flag['impact'] or '-'}")
+    print("Evidence:")
+    for key in ("baseline", "limits", "test", "p_value", "context"):
+        if evidence.get(key) not in (None, [], ""):
+            print(f"  {key}: {evidence[key]}")
+    for found_rule in evidence.get("rules", []):
+        print(f"  rule {found_rule['rule']}: {found_rule['severity']}, {found_rule['change']}, "
+              f"{found_rule['test']}, p = {found_rule['p_value']}")
+    if evidence.get("values"):
+        print("  values: " + ", ".join(f"{p} {v}" for p, v in evidence["values"]))
+    print("History:")
+    for change in history(flag_id):
+        print(f"  {change['changed_at']} {change['changed_by']}: {change['status']}"
+              + (f"; {change['note']}" if change["note"] else ""))
+    return 0

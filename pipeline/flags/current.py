@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+import pyarrow as pa
+
 from pipeline.catalogue import Catalogue
 from pipeline.flags import wording
 from pipeline.flags.engine import HISTORY_QUARTERS, Flag, flag_id, flags_for_area
@@ -24,14 +26,14 @@ def raise_flags(quarterly: list[dict], return_status: list[dict], catalogue: Cat
     for area, series_by_code in _series(quarterly, catalogue).items():
         flags += flags_for_area(series_by_code, catalogue, received[area], periods_to_flag)
     flags += _missing_returns(return_status, catalogue, periods_to_flag)
-    return sorted(flags, key=importance)
+    return sorted(flags, key=lambda flag: importance(vars(flag)))
 
 
-def importance(flag: Flag) -> tuple:
-    """Most important first: signals, then concerns, then the latest quarter."""
+def importance(flag: dict) -> tuple:
+    """Sort key, most important first: signals, then concerns, then the latest quarter."""
     order = {"concern": 0, "neutral": 1, "improvement": 2}
-    return (flag.severity != "signal", order[flag.direction], _descending(flag.period),
-            flag.agency, flag.indicator_code or "", flag.flag_id)
+    return (flag["severity"] != "signal", order[flag["direction"]], _descending(flag["period"]),
+            flag["agency"], flag["indicator_code"] or "", flag["flag_id"])
 
 
 def _descending(period: str) -> tuple:
@@ -69,3 +71,21 @@ def _missing_returns(return_status: list[dict], catalogue: Catalogue,
 def _day(value) -> str:
     day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     return f"{day.day} {day:%B %Y}"
+
+
+FLAGS_SCHEMA = pa.schema([
+    ("flag_id", pa.string()), ("area_code", pa.string()), ("indicator_code", pa.string()),
+    ("agency", pa.string()), ("period", pa.string()), ("rule", pa.string()),
+    ("severity", pa.string()), ("direction", pa.string()), ("question", pa.string()),
+    ("evidence", pa.string()), ("indicated", pa.bool_()), ("first_raised_at", pa.string()),
+    ("status", pa.string()), ("owner", pa.string()), ("response", pa.string()),
+    ("impact", pa.string()), ("review_version", pa.int64()), ("updated_at", pa.string()),
+    ("updated_by", pa.string()),
+])
+
+
+def flags_table(rows: list[dict]) -> pa.Table:
+    """flags.parquet: flags the data raises now, most important first, then those it no
+    longer raises."""
+    rows = sorted(rows, key=lambda row: (not row["indicated"], *importance(row)))
+    return pa.Table.from_pylist(rows, schema=FLAGS_SCHEMA)

@@ -97,7 +97,7 @@ def judge_history(series: Series, indicator: Indicator, received_periods: set[st
             for k in range(len(series.points))]
 
 
-def add_divergence(mine: list[Judgement], partner: list[Judgement], partner_label: str
+def add_divergence(mine: list[Judgement], partner: list[Judgement], partner_indicator: Indicator
                    ) -> None:
     """For a declared pair (e.g. open mental-health cases and waiting times): when both have a
     process signal in the same quarter and move in opposite directions, add a divergence
@@ -109,7 +109,8 @@ def add_divergence(mine: list[Judgement], partner: list[Judgement], partner_labe
         if a and b and a.change != b.change:
             judgement.findings.append(rules.Finding(
                 "divergence", rules.SIGNAL, a.change, "signals in opposite directions",
-                facts={"partner_label": partner_label, "partner_change": b.change,
+                facts={"partner_label": partner_indicator.label, "partner_change": b.change,
+                       "partner_kind": partner_indicator.kind,
                        "partner_value": other.series.latest.value}))
 
 
@@ -181,8 +182,12 @@ def _evidence(judgement: Judgement, main: Finding) -> dict:
                                 "mean": round(baseline.mean, 3), "fixed": baseline.fixed,
                                 "quarters": len(baseline.points)}
         evidence["limits"] = {"method": limits.method, "centre": round(limits.centre, 3),
-                              "lower": lower, "upper": upper}
+                              "lower": _rounded(lower), "upper": _rounded(upper)}
     return evidence
+
+
+def _rounded(number: float | None) -> float | None:
+    return None if number is None else round(number, 3)
 
 
 def flags_for_area(series_by_code: dict[str, Series], catalogue: Catalogue,
@@ -195,7 +200,7 @@ def flags_for_area(series_by_code: dict[str, Series], catalogue: Catalogue,
         indicator = catalogue.indicators[code]
         partner = indicator.pair_code
         if partner in judged and _words_the_pair(indicator, catalogue.indicators[partner]):
-            add_divergence(judgements, judged[partner], catalogue.indicators[partner].label)
+            add_divergence(judgements, judged[partner], catalogue.indicators[partner])
     flags = []
     for code, judgements in judged.items():
         indicator = catalogue.indicators[code]

@@ -144,10 +144,11 @@ def _first_sentence(indicator: Indicator, series: Series, finding: Finding, fact
                 f"together, against {show(finding.facts['before'], kind)} in {before[0]} and "
                 f"{before[1]}.")
     if rule == "divergence":
-        return (f"{label} and {facts['partner_label'].lower()} are moving in opposite "
-                f"directions: {value} {at} ({_moved(finding.change)}), while "
-                f"{facts['partner_label'].lower()} {_moved(facts['partner_change'])} to "
-                f"{facts['partner_value']}.")
+        partner = facts["partner_label"][0].lower() + facts["partner_label"][1:]
+        return (f"{label}: {value} {at}, {_went(finding.change)} and outside its usual range, "
+                f"while {partner} {'rose' if facts['partner_change'] == 'up' else 'fell'} to "
+                f"{show(facts['partner_value'], facts['partner_kind'])}: the two are moving in "
+                f"opposite directions.")
     if rule == "below_benchmark":
         return (f"{label}: {value} {at}, far below the {show(finding.facts['expected'], kind)} "
                 f"that the {finding.facts['benchmark']} rate would give.")
@@ -160,8 +161,8 @@ def _first_sentence(indicator: Indicator, series: Series, finding: Finding, fact
     raise ValueError(f"no wording for rule {rule}")
 
 
-def _moved(change: str) -> str:
-    return "has risen" if change == "up" else "has fallen"
+def _went(change: str) -> str:
+    return "up" if change == "up" else "down"
 
 
 def _small_numbers(indicator: Indicator, series: Series, finding: Finding) -> bool:

@@ -1,0 +1,243 @@
+"""The review log: every flag ever raised, and what the executive group did with it.
+
+It is a SQLite file of its own (data/review_log.sqlite, `PQA_REVIEW_LOG`), outside what a
+refresh rebuilds and outside the warehouse a refresh holds, so the dashboard and the command
+line can record responses at any time. Every change is one transaction and adds a row to the
+history; nothing is ever deleted. Each review carries a version number: a change made on the
+strength of an older version is refused (ReviewConflict), so two people editing the same flag
+never silently overwrite each other.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from contextlib import closing, contextmanager
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from pipeline import paths
+from pipeline.flags import STATUSES
+from pipeline.flags.engine import Flag
+
+# Where a flag can go from each status (closing never deletes; a closed flag can be reopened).
+NEXT_STATUSES = {
+    "open": {"response requested", "answered", "closed"},
+    "response requested": {"answered", "closed", "open"},
+    "answered": {"closed", "response requested"},
+    "closed": {"open"},
+}
+REFRESH = "pqa refresh"
+NO_LONGER_INDICATED = "no longer indicated by the data"
+
+SCHEMA = """
+create table if not exists flags (
+    flag_id text primary key,
+    area_code text not null,
+    indicator_code text,
+    agency text not null,
+    period text not null,
+    rule text not null,
+    severity text not null,
+    direction text not null,
+    question text not null,
+    evidence text not null,
+    first_raised_at text not null,
+    first_raised_run text not null,
+    last_indicated_run text not null,
+    indicated integer not null,         -- 0 once the data no longer raises it
+    no_longer_indicated_since text
+);
+create table if not exists reviews (
+    flag_id text primary key references flags (flag_id),
+    status text not null,
+    owner text,
+    response text,
+    impact text,
+    version integer not null,
+    updated_at text not null,
+    updated_by text not null
+);
+create table if not exists review_history (
+    change_id integer primary key autoincrement,
+    flag_id text not null references flags (flag_id),
+    version integer not null,
+    changed_at text not null,
+    changed_by text not null,
+    status text not null,
+    owner text,
+    response text,
+    impact text,
+    note text
+);
+"""
+
+
+class ReviewError(Exception):
+    """A change that cannot be made (unknown flag, unknown status, a move not allowed)."""
+
+
+class ReviewConflict(ReviewError):
+    """Someone else changed the flag since the version the change was based on."""
+
+
+def log_path() -> Path:
+    return Path(os.environ.get("PQA_REVIEW_LOG", paths.data_dir() / "review_log.sqlite"))
+
+
+@contextmanager
+def connect() -> Iterator[sqlite3.Connection]:
+    path = log_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as con:
+        con.row_factory = sqlite3.Row
+        con.execute("pragma journal_mode = wal")
+        con.execute("pragma foreign_keys = on")
+        con.executescript(SCHEMA)
+        yield con
+
+
+@contextmanager
+def _transaction(con: sqlite3.Connection) -> Iterator[None]:
+    con.execute("begin immediate")  # take the write lock now: no lost updates
+    try:
+        yield
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def flags_with_reviews(current: list[Flag], raised_at: str) -> list[dict]:
+    """What flags.parquet publishes: every flag the data raises now, and every flag raised
+    before that it no longer raises, each with its review (open if none yet)."""
+    with connect() as con:
+        known = {r["flag_id"]: dict(r) for r in con.execute(
+            "select * from flags left join reviews using (flag_id)")}
+    rows = []
+    for flag in current:
+        before = known.pop(flag.flag_id, None) or {}
+        rows.append({**_flag_columns(flag), "indicated": True,
+                     "first_raised_at": before.get("first_raised_at", raised_at),
+                     **_review_columns(before)})
+    for before in known.values():
+        rows.append({**{k: before[k] for k in _FLAG_FIELDS}, "indicated": False,
+                     "first_raised_at": before["first_raised_at"], **_review_columns(before)})
+    return rows
+
+
+_FLAG_FIELDS = ("flag_id", "area_code", "indicator_code", "agency", "period", "rule",
+                "severity", "direction", "question", "evidence")
+
+
+def _flag_columns(flag: Flag) -> dict:
+    columns = asdict(flag)
+    columns["evidence"] = json.dumps(flag.evidence, sort_keys=True, default=str)
+    return columns
+
+
+def _review_columns(row: dict) -> dict:
+    return {"status": row.get("status") or "open", "owner": row.get("owner"),
+            "response": row.get("response"), "impact": row.get("impact"),
+            "review_version": row.get("version") or 0, "updated_at": row.get("updated_at"),
+            "updated_by": row.get("updated_by")}
+
+
+def record_flags(current: list[Flag], run_id: str, raised_at: str) -> None:
+    """After a refresh has published: add new flags (open), refresh the wording of flags
+    still raised, and mark those the data no longer raises; keep every review."""
+    with connect() as con, _transaction(con):
+        indicated = {r[0] for r in con.execute("select flag_id from flags where indicated = 1")}
+        for flag in current:
+            _record_one(con, flag, run_id, raised_at)
+        for flag_id in indicated - {f.flag_id for f in current}:
+            con.execute("update flags set indicated = 0, no_longer_indicated_since = ? "
+                        "where flag_id = ?", [raised_at, flag_id])
+            _note(con, flag_id, f"{NO_LONGER_INDICATED} (refresh {run_id})", raised_at)
+
+
+def _record_one(con: sqlite3.Connection, flag: Flag, run_id: str, raised_at: str) -> None:
+    columns = _flag_columns(flag)
+    existing = con.execute("select indicated from flags where flag_id = ?",
+                           [flag.flag_id]).fetchone()
+    if existing is None:
+        con.execute(
+            f"insert into flags ({', '.join(_FLAG_FIELDS)}, first_raised_at, first_raised_run, "
+            f"last_indicated_run, indicated) values ({', '.join('?' * len(_FLAG_FIELDS))}, "
+            "?, ?, ?, 1)", [columns[k] for k in _FLAG_FIELDS] + [raised_at, run_id, run_id])
+        con.execute("insert into reviews (flag_id, status, version, updated_at, updated_by) "
+                    "values (?, 'open', 1, ?, ?)", [flag.flag_id, raised_at, REFRESH])
+        con.execute("insert into review_history (flag_id, version, changed_at, changed_by, "
+                    "status, note) values (?, 1, ?, ?, 'open', ?)",
+                    [flag.flag_id, raised_at, REFRESH, f"raised by the data (refresh {run_id})"])
+        return
+    con.execute("update flags set severity = ?, direction = ?, question = ?, evidence = ?, "
+                "last_indicated_run = ?, indicated = 1, no_longer_indicated_since = null "
+                "where flag_id = ?", [flag.severity, flag.direction, flag.question,
+                                      columns["evidence"], run_id, flag.flag_id])
+    if not existing[0]:
+        _note(con, flag.flag_id, f"indicated by the data again (refresh {run_id})", raised_at)
+
+
+def _note(con: sqlite3.Connection, flag_id: str, note: str, at: str) -> None:
+    """A history row that records what the data did, leaving the review as it was."""
+    review = con.execute("select * from reviews where flag_id = ?", [flag_id]).fetchone()
+    con.execute("insert into review_history (flag_id, version, changed_at, changed_by, status, "
+                "owner, response, impact, note) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [flag_id, review["version"], at, REFRESH, review["status"], review["owner"],
+                 review["response"], review["impact"], note])
+
+
+def update(flag_id: str, by: str, *, expected_version: int | None = None,
+           status: str | None = None, owner: str | None = None, response: str | None = None,
+           impact: str | None = None, note: str | None = None) -> int:
+    """Change a flag's review; returns the new version. Only the fields given change."""
+    if status is not None and status not in STATUSES:
+        raise ReviewError(f"'{status}' is not a status; use one of: {', '.join(STATUSES)}")
+    with connect() as con, _transaction(con):
+        review = con.execute("select * from reviews where flag_id = ?", [flag_id]).fetchone()
+        if review is None:
+            raise ReviewError(f"there is no flag {flag_id}; `pqa flags --all` lists them")
+        if expected_version is not None and review["version"] != expected_version:
+            raise ReviewConflict(
+                f"flag {flag_id} was changed by {review['updated_by']} at "
+                f"{review['updated_at']} (now version {review['version']}, you had version "
+                f"{expected_version}); nothing was saved. Look at it again and redo your change.")
+        if status is not None and status != review["status"] and \
+                status not in NEXT_STATUSES[review["status"]]:
+            raise ReviewError(f"a flag that is {review['status']} cannot become {status}; it "
+                              f"can become: {', '.join(sorted(NEXT_STATUSES[review['status']]))}")
+        new = {"status": status if status is not None else review["status"],
+               "owner": owner if owner is not None else review["owner"],
+               "response": response if response is not None else review["response"],
+               "impact": impact if impact is not None else review["impact"]}
+        version, at = review["version"] + 1, _now()
+        con.execute("update reviews set status = ?, owner = ?, response = ?, impact = ?, "
+                    "version = ?, updated_at = ?, updated_by = ? where flag_id = ?",
+                    [new["status"], new["owner"], new["response"], new["impact"], version, at,
+                     by, flag_id])
+        con.execute("insert into review_history (flag_id, version, changed_at, changed_by, "
+                    "status, owner, response, impact, note) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [flag_id, version, at, by, new["status"], new["owner"], new["response"],
+                     new["impact"], note])
+        return version
+
+
+def flags(include_closed: bool = True) -> list[dict]:
+    """Every recorded flag with its review, as dicts."""
+    with connect() as con:
+        rows = [dict(r) for r in con.execute(
+            "select * from flags join reviews using (flag_id)")]
+    return [r for r in rows if include_closed or r["status"] != "closed"]
+
+
+def history(flag_id: str) -> list[dict]:
+    with connect() as con:
+        return [dict(r) for r in con.execute(
+            "select * from review_history where flag_id = ? order by change_id", [flag_id])]
