@@ -45,3 +45,29 @@ def write_csv(path: Path, rows: list[list[object]], header: list[str] = TIDY_HEA
 def good_housing_rows(period: str = "2024-25 Q3", families: int = 41, children: int = 78):
     return [["E06000046", period, "families_in_bed_and_breakfast", families, "", ""],
             ["E06000046", period, "children_in_bed_and_breakfast", children, "", ""]]
+
+
+@pytest.fixture(scope="session")
+def sample_refreshed(tmp_path_factory) -> Path:
+    """A data folder with every sample return loaded and one refresh published (shared by the
+    tests that only read it; tests that change it copy it with `refreshed`)."""
+    from pipeline.load import load_returns
+    from pipeline.refresh import refresh
+
+    folder = tmp_path_factory.mktemp("refreshed") / "data"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PQA_DATA_DIR", str(folder))
+        mp.setenv("PQA_USER", "test analyst")
+        load_returns(sorted(SAMPLE_DIR.iterdir()), today=TODAY)
+        report = refresh(today=TODAY)
+    assert report.outcome == "succeeded", report.problems
+    return folder
+
+
+@pytest.fixture
+def refreshed(sample_refreshed, data_dir) -> Path:
+    """This test's own copy of the refreshed data folder."""
+    import shutil
+
+    shutil.copytree(sample_refreshed, data_dir)
+    return data_dir

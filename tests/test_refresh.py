@@ -17,32 +17,11 @@ import pytest
 
 from pipeline import paths
 from pipeline.cli import main
-from pipeline.load import load_returns
 from pipeline.refresh import RefreshRunning, refresh, refresh_lock
 from pipeline.sample_returns import PUBLISHED, PUBLISHED_YEARS
 from tests.conftest import SAMPLE_DIR, TODAY, write_csv
 
 IOW = "E06000046"
-
-
-@pytest.fixture(scope="module")
-def sample_refreshed(tmp_path_factory) -> Path:
-    """A data folder with every sample return loaded and one refresh published."""
-    folder = tmp_path_factory.mktemp("refreshed") / "data"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PQA_DATA_DIR", str(folder))
-        mp.setenv("PQA_USER", "test analyst")
-        load_returns(sorted(SAMPLE_DIR.iterdir()), today=TODAY)
-        report = refresh(today=TODAY)
-    assert report.outcome == "succeeded", report.problems
-    return folder
-
-
-@pytest.fixture
-def refreshed(sample_refreshed, data_dir) -> Path:
-    """This test's own copy of the refreshed data folder."""
-    shutil.copytree(sample_refreshed, data_dir)
-    return data_dir
 
 
 def mart(folder: Path, name: str) -> list[dict]:
@@ -122,12 +101,14 @@ def test_return_status_covers_every_agency_and_ended_quarter(sample_refreshed):
 
 def test_manifest_lists_each_file_with_rows_hash_and_checks(sample_refreshed):
     manifest = json.loads((sample_refreshed / "marts" / "manifest.json").read_text())
-    assert set(manifest["marts"]) == {
-        "indicator_quarterly", "indicator_annual", "indicators", "periods", "areas",
-        "return_status", "validation_queries", "expectation_results"}
+    assert {"indicator_quarterly", "indicator_annual", "indicators", "periods", "areas",
+            "return_status", "validation_queries", "flags", "expectation_results"} <= set(
+        manifest["marts"])
     for name, entry in manifest["marts"].items():
         table = pq.read_table(sample_refreshed / "marts" / entry["file"])
-        assert table.num_rows == entry["rows"] > 0, name
+        assert table.num_rows == entry["rows"], name
+    for name in ("indicator_quarterly", "indicator_annual", "return_status", "flags"):
+        assert manifest["marts"][name]["rows"] > 0, name
     assert manifest["validation"]["success"] and manifest["validation"]["failed"] == 0
     assert len(manifest["validation"]["suites"]) == len(list(paths.EXPECTATIONS_DIR.glob("*.json")))
     assert manifest["coverage"]["latest_ended_quarter"] == "2026-27 Q2"

@@ -120,12 +120,14 @@ def flags_with_reviews(current: list[Flag], raised_at: str) -> list[dict]:
     with connect() as con:
         known = {r["flag_id"]: dict(r) for r in con.execute(
             "select * from flags left join reviews using (flag_id)")}
+    # a new flag reads as record_flags will record it, so the next refresh publishes the same
+    new_review = {"status": "open", "version": 1, "updated_at": raised_at,
+                  "updated_by": REFRESH, "first_raised_at": raised_at}
     rows = []
     for flag in current:
-        before = known.pop(flag.flag_id, None) or {}
+        before = known.pop(flag.flag_id, None) or new_review
         rows.append({**_flag_columns(flag), "indicated": True,
-                     "first_raised_at": before.get("first_raised_at", raised_at),
-                     **_review_columns(before)})
+                     "first_raised_at": before["first_raised_at"], **_review_columns(before)})
     for before in known.values():
         rows.append({**{k: before[k] for k in _FLAG_FIELDS}, "indicated": False,
                      "first_raised_at": before["first_raised_at"], **_review_columns(before)})
@@ -143,10 +145,9 @@ def _flag_columns(flag: Flag) -> dict:
 
 
 def _review_columns(row: dict) -> dict:
-    return {"status": row.get("status") or "open", "owner": row.get("owner"),
-            "response": row.get("response"), "impact": row.get("impact"),
-            "review_version": row.get("version") or 0, "updated_at": row.get("updated_at"),
-            "updated_by": row.get("updated_by")}
+    return {"status": row["status"], "owner": row.get("owner"), "response": row.get("response"),
+            "impact": row.get("impact"), "review_version": row["version"],
+            "updated_at": row["updated_at"], "updated_by": row["updated_by"]}
 
 
 def record_flags(current: list[Flag], run_id: str, raised_at: str) -> None:
