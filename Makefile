@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test load sample lock benchmark-load benchmark-refresh clean
+.PHONY: run test load sample lock benchmark-load benchmark-refresh benchmark-flags clean
 
 # Bootstrap the environment, load the sample returns, refresh and publish the marts.
 run: $(STAMP)
@@ -32,6 +32,10 @@ benchmark-load: $(STAMP)
 # Time `pqa refresh` step by step on the sample data, against `dbt build` alone.
 benchmark-refresh: $(STAMP)
 	$(BIN)/python benchmarks/refresh.py
+
+# Recall and false alarms of the flag engine on its labelled synthetic test set.
+benchmark-flags: $(STAMP)
+	$(BIN)/python benchmarks/flag_quality.py
 
 # Re-resolve every dependency from pyproject.toml's ranges into requirements.lock.
 lock:

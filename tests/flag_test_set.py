@@ -115,7 +115,7 @@ def make_case(kind: Kind, length: int, change: str | None, rng: np.random.Genera
     return Case(kind, Series("E00000000", kind.indicator.code, tuple(points)), change, start)
 
 
-def test_set(seed: int = 20261122) -> list[Case]:
+def labelled_cases(seed: int = 20261122) -> list[Case]:
     """Clean and changed cases for every kind and length (drops to zero only where zero is
     far outside the usual range, i.e. not for counts of about 3)."""
     rng = np.random.default_rng(seed)
@@ -127,3 +127,38 @@ def test_set(seed: int = 20261122) -> list[Case]:
                     continue
                 cases += [make_case(kind, length, change, rng) for _ in range(SERIES_PER_CELL)]
     return cases
+
+
+@dataclass
+class Quality:
+    detected: dict[tuple[str, str], list[bool]]  # (change, kind) -> detected, per case
+    false_alarms: dict[str, list[str | None]]  # kind -> the rule that fired, per clean case
+
+    def recall(self, change: str | None = None) -> float:
+        found = [d for (c, _), ds in self.detected.items() if change in (None, c) for d in ds]
+        return sum(found) / len(found)
+
+    def false_alarms_per_100(self, severity: str | None = None) -> float:
+        fired = [f for fs in self.false_alarms.values() for f in fs]
+        hits = [f for f in fired if f and (severity is None or f[1] == severity)]
+        return 100 * len(hits) / len(fired)
+
+
+def measure(cases: list[Case]) -> Quality:
+    """Clean series: does the engine raise a flag on the latest quarter (a false alarm)?
+    Changed series: does it raise one on any quarter from the change to the latest?"""
+    from collections import defaultdict
+
+    from pipeline.flags.engine import judge, judge_history
+
+    detected, false_alarms = defaultdict(list), defaultdict(list)
+    for case in cases:
+        every_quarter = {p.period for p in case.series.points}
+        if case.change is None:
+            main = judge(case.series, case.kind.indicator).main
+            false_alarms[case.kind.name].append((main.rule, main.severity) if main else None)
+        else:
+            judged = judge_history(case.series, case.kind.indicator, every_quarter)
+            detected[(case.change, case.kind.name)].append(
+                any(j.main for j in judged[case.change_start:]))
+    return Quality(dict(detected), dict(false_alarms))

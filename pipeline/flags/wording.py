@@ -7,7 +7,7 @@ from pipeline.catalogue import Indicator
 from pipeline.flags.rules import Finding, rises_in_a_row
 from pipeline.flags.series import Series
 
-SMALL_NUMBERS = 20  # counts below this are "small numbers" in the wording
+SMALL_NUMBERS = 20  # a count below this in a quarter is "small numbers" in the wording
 ASK = {
     "concern": "What is driving this, and what is being done?",
     "improvement": "What has helped, and can it be kept up?",
@@ -88,7 +88,7 @@ def record(series: Series) -> str | None:
     return None
 
 
-def run_sentence(series: Series, label: str) -> str | None:
+def run_sentence(series: Series) -> str | None:
     steps = rises_in_a_row(series)
     if abs(steps) < 3:
         return None
@@ -98,13 +98,10 @@ def run_sentence(series: Series, label: str) -> str | None:
 def question(indicator: Indicator, agency: str, series: Series, finding: Finding,
              direction: str, facts: dict) -> str:
     """The whole question for the main finding, with context and the agency asked."""
-    kind, latest = indicator.kind, series.latest
-    label = indicator.label
-    first = _first_sentence(indicator, series, finding, facts)
-    context = [c for c in (run_sentence(series, label),) if c and finding.rule != "trend"]
-    small = _small_numbers(indicator, series, finding)
-    ask = _ask(finding, direction)
-    parts = [first, *context, strength(finding, small), ask, f"({agency})"]
+    run = run_sentence(series) if finding.rule != "trend" else None
+    parts = [_first_sentence(indicator, series, finding, facts), run,
+             strength(finding, _small_numbers(indicator, series)), _ask(finding, direction),
+             f"({agency})"]
     return " ".join(p for p in parts if p)
 
 
@@ -165,11 +162,10 @@ def _went(change: str) -> str:
     return "up" if change == "up" else "down"
 
 
-def _small_numbers(indicator: Indicator, series: Series, finding: Finding) -> bool:
-    if indicator.kind != "count" or not series.latest.observed:
-        return False
-    compared = [series.latest.value, finding.facts.get("now", 0), finding.facts.get("before", 0)]
-    return max(v for v in compared if v is not None) < SMALL_NUMBERS
+def _small_numbers(indicator: Indicator, series: Series) -> bool:
+    """Counts under 20 a quarter are small numbers: say that chance could explain them."""
+    latest = series.latest
+    return indicator.kind == "count" and latest.observed and latest.value < SMALL_NUMBERS
 
 
 def _ask(finding: Finding, direction: str) -> str:

@@ -1,0 +1,171 @@
+"""Flags on the sample data (the seeds' stories), the review log (persistence across refreshes,
+concurrent edits, nothing deleted, flags the data no longer raises) and the yearly-report
+export, through the `pqa` command as the executive group uses it."""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import subprocess
+import sys
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.cli import main
+from pipeline.flags import review_log
+from pipeline.refresh import refresh
+from tests.conftest import TODAY
+
+
+def published_flags(folder) -> list[dict]:
+    return pq.read_table(folder / "marts" / "flags.parquet").to_pylist()
+
+
+def find(flags, code, period=None):
+    found = [f for f in flags if f["indicator_code"] == code
+             and (period is None or f["period"] == period)]
+    assert found, (code, period)
+    return found[0]
+
+
+def test_the_engine_finds_the_stories_in_the_sample(sample_refreshed):
+    flags = published_flags(sample_refreshed)
+    families = find(flags, "families_in_bed_and_breakfast")
+    assert families["direction"] == "concern" and families["severity"] == "signal"
+    assert "the highest since 2021-22 Q1" in families["question"]
+    waits = find(flags, "camhs_wait_weeks", "2024-25 Q2")
+    assert waits["rule"] == "divergence"
+    assert "children open to children's mental health services fell" in waits["question"]
+    fostering = find(flags, "private_fostering_children", "2024-25 Q4")
+    assert "10 at the end of 2024-25 Q4" in fostering["question"]
+    probation = find(flags, "probation_referrals_to_front_door", "2024-25 Q2")
+    assert "(Probation)" in probation["question"]
+    front_door = find(flags, "contacts", "2024-25 Q4")
+    assert "below the usual range" in front_door["question"]
+    assert len(flags) < 45  # few others: about one for every indicator over three years
+
+
+def test_flags_are_published_most_important_first_with_evidence(sample_refreshed):
+    flags = published_flags(sample_refreshed)
+    severities = [f["severity"] for f in flags]
+    assert severities == sorted(severities, key=lambda s: s != "signal")
+    assert len({f["flag_id"] for f in flags}) == len(flags)
+    evidence = json.loads(find(flags, "families_in_bed_and_breakfast")["evidence"])
+    assert evidence["baseline"]["fixed"] and evidence["baseline"]["from"] == "2021-22 Q1"
+    assert evidence["limits"]["method"] in ("xmr", "poisson")
+    assert evidence["values"][-1][0] == "2024-25 Q2"
+    assert all(f["status"] == "open" and f["indicated"] for f in flags)
+
+
+def test_pqa_flags_lists_open_questions_with_their_agency(sample_refreshed, monkeypatch, capsys):
+    monkeypatch.setenv("PQA_DATA_DIR", str(sample_refreshed))
+    assert main(["flags", "--agency", "housing"]) == 0
+    out = capsys.readouterr().out
+    assert "Families with children living in bed and breakfast" in out and "(Housing)" in out
+    assert "(Health)" not in out
+
+
+def test_a_response_survives_refreshes_and_closing_keeps_everything(refreshed, capsys):
+    flag = find(published_flags(refreshed), "families_in_bed_and_breakfast")
+    flag_id = flag["flag_id"]
+    assert main(["flags", "update", flag_id, "--status", "response requested", "--owner",
+                 "Head of housing", "--by", "chair"]) == 0
+    assert main(["flags", "update", flag_id, "--status", "answered", "--response",
+                 "More evictions; a new temporary accommodation scheme opens in May.",
+                 "--by", "housing lead", "--expect-version", "2"]) == 0
+    assert refresh(today=TODAY).outcome == "succeeded"
+    after = find(published_flags(refreshed), "families_in_bed_and_breakfast")
+    assert after["flag_id"] == flag_id and after["status"] == "answered"
+    assert after["response"].startswith("More evictions")
+    assert main(["flags", "update", flag_id, "--status", "closed", "--impact",
+                 "Families moved on within six weeks.", "--by", "chair"]) == 0
+    capsys.readouterr()
+    assert main(["flags"]) == 0
+    assert flag_id not in capsys.readouterr().out
+    assert main(["flags", "--all"]) == 0
+    assert flag_id in capsys.readouterr().out
+    changes = review_log.history(flag_id)
+    assert [c["status"] for c in changes] == ["open", "response requested", "answered", "closed"]
+    assert [c["changed_by"] for c in changes] == ["pqa refresh", "chair", "housing lead", "chair"]
+
+
+def test_a_change_based_on_an_old_version_is_refused(refreshed, capsys):
+    flag_id = published_flags(refreshed)[0]["flag_id"]
+    review_log.update(flag_id, "first person", expected_version=1, response="Our answer")
+    code = main(["flags", "update", flag_id, "--response", "A different answer",
+                 "--expect-version", "1", "--by", "second person"])
+    assert code == 3
+    assert "was changed by first person" in capsys.readouterr().err
+    row = next(f for f in review_log.flags() if f["flag_id"] == flag_id)
+    assert row["response"] == "Our answer" and row["version"] == 2
+
+
+def _record(args):
+    flag_id, person, folder = args
+    import os
+
+    os.environ["PQA_DATA_DIR"] = folder
+    from pipeline.flags import review_log as log
+
+    for n in range(10):
+        log.update(flag_id, person, note=f"{person} {n}", owner=person)
+
+
+def test_concurrent_edits_from_two_processes_lose_nothing(refreshed):
+    flag_id = published_flags(refreshed)[0]["flag_id"]
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.map(_record, [(flag_id, "alice", str(refreshed)), (flag_id, "bob", str(refreshed))])
+    changes = review_log.history(flag_id)
+    assert len(changes) == 21  # raised, then 10 each
+    assert [c["version"] for c in changes] == list(range(1, 22))
+
+
+def test_a_status_cannot_jump_back_and_unknown_flags_are_named(refreshed, capsys):
+    flag_id = published_flags(refreshed)[0]["flag_id"]
+    assert main(["flags", "update", flag_id, "--status", "closed"]) == 0
+    assert main(["flags", "update", flag_id, "--status", "answered"]) == 2
+    assert "cannot become answered; it can become: open" in capsys.readouterr().err
+    assert main(["flags", "update", "nosuchflag", "--status", "closed"]) == 2
+    assert "there is no flag nosuchflag" in capsys.readouterr().err
+
+
+def test_a_corrected_figure_leaves_the_flag_marked_no_longer_indicated(refreshed):
+    flag = find(published_flags(refreshed), "private_fostering_children", "2024-25 Q4")
+    review_log.update(flag["flag_id"], "chair", status="response requested")
+    with duckdb.connect(str(refreshed / "warehouse.duckdb")) as con:
+        con.execute("""
+            update raw.return_figures set value = 2 where indicator_code =
+            'private_fostering_children' and submission_id in (select submission_id from
+            raw.submissions where period = '2024-25 Q4')""")
+    assert refresh(today=TODAY).outcome == "succeeded"
+    after = next(f for f in published_flags(refreshed) if f["flag_id"] == flag["flag_id"])
+    assert not after["indicated"] and after["status"] == "response requested"
+    notes = [c["note"] for c in review_log.history(flag["flag_id"])]
+    assert any(n and n.startswith("no longer indicated by the data") for n in notes)
+
+
+def test_export_writes_the_yearly_report_table(refreshed, tmp_path, capsys):
+    flag = find(published_flags(refreshed), "families_in_bed_and_breakfast")
+    review_log.update(flag["flag_id"], "chair", status="answered",
+                      response="Evictions | rising", impact="Fewer families in B&B")
+    assert main(["flags", "export", "--year", "2024-25", "--out", str(tmp_path / "q")]) == 0
+    markdown = (tmp_path / "q.md").read_text()
+    assert markdown.startswith("| Questions / matters raised | Response | Impact |")
+    assert "Evictions \\| rising" in markdown
+    sheet = load_workbook(tmp_path / "q.xlsx").active
+    rows = list(sheet.values)
+    assert rows[0] == ("Questions / matters raised", "Response", "Impact")
+    assert any(r[1] == "Evictions | rising" for r in rows)
+    assert all(r[0].split(": ")[0] for r in rows[1:])
+    assert "2025-26" not in markdown
+
+
+def test_the_flags_command_works_while_a_refresh_holds_the_warehouse(refreshed):
+    """The review log is not in the warehouse, so recording a response never waits."""
+    flag_id = published_flags(refreshed)[0]["flag_id"]
+    with duckdb.connect(str(refreshed / "warehouse.duckdb")):
+        done = subprocess.run([sys.executable, "-m", "pipeline.cli", "flags", "update", flag_id,
+                               "--owner", "someone"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
