@@ -136,3 +136,17 @@ def _p_chart(baseline: Baseline) -> Limits:
     # narrow: small denominators must keep the plain binomial limits)
     sigma_z = max(1.0, _moving_range_sigma(scores))
     return Limits("p_chart", 100 * p, sigma_z)
+
+
+def usual_range(series: Series, kind: str) -> tuple[Baseline, Limits] | None:
+    """The baseline and limits the whole series is judged against today (the fixed baseline
+    once there are 12 quarters), for charts that shade the usual range."""
+    observed = [p for p in series.points if p.observed]
+    if len(observed) <= BASELINE_QUARTERS:
+        baseline = Baseline(tuple(observed), fixed=False) if observed else None
+    else:
+        baseline = Baseline(tuple(observed[:BASELINE_QUARTERS]), fixed=True)
+    if baseline is None or series.latest.value is None:
+        return None
+    limits = limits_for(kind, baseline, series.latest)
+    return (baseline, limits) if limits else None

@@ -1,0 +1,54 @@
+"""What every page shares: the person and their roles, the chosen area, number formats and
+the direction-of-travel words."""
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data
+from dashboard.access import Person
+from pipeline.flags.wording import show
+
+
+def person() -> Person:
+    return st.session_state["person"]
+
+
+def require(*roles: str) -> Person:
+    """Stop the page for anyone without one of these roles (the navigation already hides it;
+    this guards a page reached any other way)."""
+    who = person()
+    if not who.may(*roles):
+        st.error("This page is not available to you.")
+        st.stop()
+    return who
+
+
+def area() -> str:
+    return st.session_state["area"]
+
+
+def published_or_stop() -> dict:
+    try:
+        return data.manifest()
+    except data.NothingPublished as exc:
+        st.info(str(exc))
+        st.stop()
+
+
+def figure(value, kind: str) -> str:
+    return "no figure" if value is None or value != value else show(float(value), kind)
+
+
+def travel(change, better: str) -> str:
+    """Direction of travel in words, following polarity."""
+    if change is None or change != change or change == 0:
+        return "no change"
+    way = "up" if change > 0 else "down"
+    if better == "neutral":
+        return f"{way}; neither better nor worse in itself"
+    return f"{way}, {'better' if (way == 'up') == (better == 'up') else 'worse'}"
+
+
+def metric_colour(better: str) -> str:
+    """st.metric's delta colour: green for better, red for worse, grey when neutral."""
+    return {"up": "normal", "down": "inverse"}.get(better, "off")

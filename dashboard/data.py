@@ -1,0 +1,76 @@
+"""What the dashboard reads: the published Parquet marts (cached until a refresh publishes a
+new run), the last refresh's record, and the review log (read live, so a recorded response
+shows at once)."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from pipeline import paths
+from pipeline.flags import review_log
+from pipeline.publish import read_manifest
+from pipeline.refresh import last_refresh_path
+
+
+class NothingPublished(Exception):
+    """No refresh has published marts yet."""
+
+
+def manifest() -> dict:
+    found = read_manifest(paths.marts_dir())
+    if found is None:
+        raise NothingPublished(f"No marts are published in {paths.marts_dir()} yet: run "
+                               "`pqa refresh` (or `make run`).")
+    return found
+
+
+def run_id() -> str:
+    return manifest()["run_id"]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _read(name: str, run: str) -> pd.DataFrame:
+    """One mart of one published run (the run id in the key: a new refresh, a new read)."""
+    path = paths.marts_dir() / f"{name}.parquet"
+    return pd.read_parquet(path) if path.exists() else pd.DataFrame()
+
+
+def mart(name: str) -> pd.DataFrame:
+    return _read(name, run_id())
+
+
+def last_refresh() -> dict | None:
+    try:
+        return json.loads(last_refresh_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def indicators() -> pd.DataFrame:
+    return mart("indicators").set_index("indicator_code", drop=False)
+
+
+def flags() -> pd.DataFrame:
+    """The published flags with their reviews as they stand now in the review log."""
+    published = mart("flags")
+    live = pd.DataFrame(review_log.flags())
+    if published.empty or live.empty:
+        return published
+    review = live.set_index("flag_id")[["status", "owner", "response", "impact", "version",
+                                        "updated_at", "updated_by"]]
+    merged = published.drop(columns=["status", "owner", "response", "impact", "review_version",
+                                     "updated_at", "updated_by"]).join(review, on="flag_id")
+    return merged.rename(columns={"version": "review_version"})
+
+
+def areas_with_returns() -> pd.DataFrame:
+    areas = mart("areas")
+    return areas[areas["has_returns"]]
+
+
+def latest_period_with_data() -> str | None:
+    quarterly = mart("indicator_quarterly")
+    with_values = quarterly[quarterly["value"].notna()]
+    return None if with_values.empty else str(with_values["period"].max())

@@ -1,0 +1,104 @@
+"""Indicator explorer: one indicator's quarters and years with its usual range, flagged
+quarters, definition and a table of the numbers; several indicators side by side."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, common, data
+
+common.require("analyst", "pqa", "executive")
+common.published_or_stop()
+st.title("Indicator explorer")
+
+indicators = data.indicators()
+how = st.radio("Find an indicator by", ["Priority", "Agency", "Search"], horizontal=True)
+if how == "Priority":
+    chosen = st.selectbox("Priority", sorted(indicators["priority"].unique()))
+    codes = list(indicators.index[indicators["priority"] == chosen])
+elif how == "Agency":
+    names = dict(zip(indicators["agency"], indicators["agency_name"]))
+    chosen = st.selectbox("Agency", sorted(names), format_func=names.get)
+    codes = list(indicators.index[indicators["agency"] == chosen])
+else:
+    words = st.text_input("Words in the name or definition", "")
+    text = (indicators["label"] + " " + indicators["definition"]).str.lower()
+    codes = list(indicators.index[text.str.contains(words.lower(), regex=False)])
+if not codes:
+    st.info("No indicator matches.")
+    st.stop()
+code = st.selectbox("Indicator", codes, format_func=lambda c: indicators.loc[c, "label"])
+meta = indicators.loc[code]
+
+quarterly = data.mart("indicator_quarterly")
+series = quarterly[(quarterly["area_code"] == common.area())
+                   & (quarterly["indicator_code"] == code)].sort_values("period")
+annual = data.mart("indicator_annual")
+years = annual[(annual["area_code"] == common.area())
+               & (annual["indicator_code"] == code)].sort_values("financial_year")
+flags = data.flags()
+flagged = sorted(flags.loc[(flags["indicator_code"] == code)
+                           & (flags["area_code"] == common.area()), "period"]) \
+    if not flags.empty else []
+
+st.header(meta["label"])
+st.write(meta["definition"])
+st.caption(f"Sent by {meta['agency_name']}: {meta['kind_in_words']}, "
+           f"{meta['measured_in_words']}. {meta['polarity_in_words'].capitalize()}.")
+
+if series["value"].notna().sum() == 0:
+    st.info("No figures yet for this indicator and area.")
+    st.stop()
+
+chart_side, table_side = st.columns([3, 2])
+limits = charts.usual_range_frame(series, meta["kind"])
+chart_side.altair_chart(charts.quarterly_chart(series, meta["label"], meta["kind"], flagged),
+                        width="stretch")
+chart_side.caption(charts.describe(series, meta["label"], flagged, limits))
+table = series[["period", "value", "same_quarter_last_year_value",
+                "change_from_same_quarter_last_year", "change_from_same_quarter_last_year_pct",
+                "rolling_four_quarter_value"]].rename(columns={
+                    "period": "Quarter", "value": "Figure",
+                    "same_quarter_last_year_value": "Same quarter last year",
+                    "change_from_same_quarter_last_year": "Change",
+                    "change_from_same_quarter_last_year_pct": "Change %",
+                    "rolling_four_quarter_value": "Four quarters to here"})
+table_side.dataframe(table.iloc[::-1], hide_index=True, width="stretch")
+
+st.subheader("Financial years")
+year_side, year_table_side = st.columns([3, 2])
+if not years.empty:
+    year_side.altair_chart(charts.annual_chart(years, meta["label"]), width="stretch")
+    year_side.caption(f"Bar chart of {meta['label'].lower()} by financial year (April to "
+                      "March), made the way the catalogue says; a paler bar is a year still in "
+                      "progress.")
+    year_table_side.dataframe(years[["financial_year", "value", "quarters_reported",
+                                     "change_from_previous_year"]].rename(columns={
+        "financial_year": "Year", "value": "Figure", "quarters_reported": "Quarters",
+        "change_from_previous_year": "Change on the year before"}).iloc[::-1],
+        hide_index=True, width="stretch")
+
+download = pd.concat([series.assign(table="quarterly"), years.assign(table="annual")])
+excel = io.BytesIO()
+with pd.ExcelWriter(excel, engine="openpyxl") as writer:
+    series.to_excel(writer, sheet_name="Quarters", index=False)
+    years.to_excel(writer, sheet_name="Years", index=False)
+left, right = st.columns(2)
+left.download_button("Download as CSV", download.to_csv(index=False).encode(),
+                     file_name=f"{code}.csv", mime="text/csv")
+right.download_button("Download as Excel", excel.getvalue(), file_name=f"{code}.xlsx",
+                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+st.subheader("Compare indicators")
+default = [c for c in (code, meta["pair_code"]) if c in indicators.index]
+several = st.multiselect("Indicators to compare", list(indicators.index), default=default,
+                         format_func=lambda c: indicators.loc[c, "label"])
+if several:
+    long = quarterly[(quarterly["area_code"] == common.area())
+                     & quarterly["indicator_code"].isin(several)].dropna(subset=["value"])
+    long = long.assign(label=long["indicator_code"].map(indicators["label"]))
+    st.altair_chart(charts.small_multiples(long[["label", "period", "value"]]))
+    st.caption("Small charts of " + ", ".join(indicators.loc[several, "label"].str.lower())
+               + " by quarter, each with its own vertical scale (not starting at zero).")
