@@ -96,12 +96,48 @@ def _parser() -> argparse.ArgumentParser:
     status.set_defaults(run=_status)
 
     _flags_parser(commands)
+    _benchmarks_parser(commands)
 
     sample = commands.add_parser("sample", help="write the sample returns for the Isle of Wight")
     sample.add_argument("--out", type=Path, default=paths.raw_dir() / "sample",
                         help="folder to write (default data/raw/sample)")
     sample.set_defaults(run=_sample)
     return parser
+
+
+def _benchmarks_parser(commands) -> None:
+    benchmarks = commands.add_parser("benchmarks", help="import published statistics (England, "
+                                     "regions, local authorities) and statistical neighbours")
+    benchmarks.set_defaults(run=lambda args: benchmarks.print_help() or EXIT_USAGE)
+    actions = benchmarks.add_subparsers(title="actions", metavar="ACTION")
+    load = actions.add_parser("load", help="import Explore Education Statistics CSV files "
+                              "in the tidy layout")
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    load.add_argument("--dataset", help="the kind of file, when its name does not say "
+                      "(default: the file name without its years)")
+    load.add_argument("--filter", action="append", metavar="COLUMN", help="read this column as "
+                      "a filter even though it holds numbers (may be repeated)")
+    load.add_argument("--by", help="who is importing (default: $PQA_USER or your login name)")
+    load.add_argument("--check", action="store_true", help="read and check only; import nothing")
+    load.set_defaults(run=lambda args: _benchmarks("run_load", args))
+    neighbours = actions.add_parser("neighbours", help="import statistical-neighbour models "
+                                    "(default: the 2021 and 2025 models in "
+                                    "data/reference/dfe/neighbours/)")
+    neighbours.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    neighbours.add_argument("--model", help="the model's year, when the file name does not say")
+    neighbours.add_argument("--by", help="who is importing (default: $PQA_USER or your login "
+                            "name)")
+    neighbours.add_argument("--check", action="store_true",
+                            help="read and check only; import nothing")
+    neighbours.set_defaults(run=lambda args: _benchmarks("run_neighbours", args))
+    listing = actions.add_parser("list", help="list imported files, current and replaced")
+    listing.set_defaults(run=lambda args: _benchmarks("run_list", args))
+
+
+def _benchmarks(action: str, args) -> int:
+    from pipeline.benchmarks import commands
+
+    return getattr(commands, action)(args)
 
 
 def _flags_parser(commands) -> None:

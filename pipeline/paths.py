@@ -9,6 +9,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+# Published reference files kept with the project (Department for Education statistics).
+REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"
 
 
 def data_dir() -> Path:

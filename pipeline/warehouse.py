@@ -53,6 +53,55 @@ create table if not exists raw.validation_queries (
     indicator_code varchar,
     message varchar not null
 );
+-- Published statistics (`pqa benchmarks`): reference data, apart from the returns, each
+-- figure kept with the file it came from (pipeline/benchmarks/).
+create schema if not exists benchmarks;
+create sequence if not exists benchmarks.file_ids start 1;
+create table if not exists benchmarks.files (
+    file_id integer primary key default nextval('benchmarks.file_ids'),
+    kind varchar not null,           -- figures (a tidy statistics file) or neighbours
+    dataset varchar not null,        -- the kind of file; a newer file of a dataset replaces it
+    file_name varchar not null,
+    file_hash varchar not null,      -- sha256 of the file as imported
+    imported_at timestamptz not null,
+    imported_by varchar not null,
+    source_rows integer not null,    -- rows read (authorities, for a neighbour file)
+    figure_count integer not null,   -- rows stored
+    first_period varchar,
+    last_period varchar,
+    supersedes integer               -- the file of the same dataset this one replaces, if any
+);
+create table if not exists benchmarks.figures (   -- one row per published figure
+    file_id integer not null,
+    source_row integer not null,
+    geographic_level varchar not null,   -- National, Regional or Local authority
+    area_code varchar not null,          -- country_code, region_code or new_la_code
+    area_name varchar,
+    old_la_code varchar,
+    region_code varchar,
+    country_code varchar,
+    time_period varchar not null,        -- as published: 2025, 202425
+    time_identifier varchar not null,    -- as published: Reporting year, Academic year
+    period_kind varchar not null,        -- financial_year, academic_year, calendar_year, ...
+    year varchar not null,               -- like 2024-25
+    financial_year varchar,              -- like 2024-25, only for financial years
+    period_in_words varchar not null,    -- the year ending 31 March 2025 (financial year 2024-25)
+    filters varchar not null,            -- 'name=value; name=value', sorted by name
+    measure varchar not null,
+    value double,                        -- null when the file gives a symbol instead
+    symbol varchar,                      -- c, k, low, u, x, z, : or blank: why there is no value
+    check ((value is null) <> (symbol is null))
+);
+create table if not exists benchmarks.neighbours (   -- statistical-neighbour models
+    file_id integer not null,
+    model varchar not null,              -- the model's year: 2021, 2025
+    source_row integer not null,
+    area_old_code varchar not null,      -- the authority's three-digit code
+    area_name varchar,
+    neighbour_rank integer not null,     -- 1 is the closest
+    neighbour_old_code varchar not null,
+    closeness varchar
+);
 create schema if not exists ops;
 create table if not exists ops.refresh_runs (   -- one row per `pqa refresh`
     run_id varchar primary key,
