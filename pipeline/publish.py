@@ -28,6 +28,12 @@ PUBLISHED_MARTS = {
     "return_status": ("marts.fct_return_status", "agency, area_code, period"),
     "validation_queries": ("marts.fct_validation_queries",
                            "agency, area_code, period, source_row, rule_code"),
+    # Published statistics (pqa benchmarks): empty until some are imported.
+    "benchmarks": ("marts.fct_indicator_benchmarks",
+                   "indicator_code, area_code, period_kind, year, neighbour_model"),
+    "reconciliation": ("marts.fct_reconciliation", "area_code, indicator_code, financial_year"),
+    "statistical_neighbours": ("marts.dim_statistical_neighbours",
+                               "neighbour_model, area_old_code, neighbour_rank"),
 }
 # Computed in Python by the flag engine (pipeline/flags), not by dbt.
 FLAGS = "flags"
