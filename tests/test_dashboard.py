@@ -1,0 +1,219 @@
+"""The dashboard with Streamlit's AppTest, on the published sample marts: every page for every
+role renders, shows the right figures, hides what a role may not see, uploads a good and a
+bad return, and records a response that survives a refresh."""
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipeline.flags import review_log
+from pipeline.paths import PROJECT_ROOT
+from pipeline.refresh import refresh
+from tests.conftest import SAMPLE_DIR, TODAY, write_csv
+
+APP = str(PROJECT_ROOT / "dashboard" / "app.py")
+PAGES = {"overview": "Overview", "explorer": "Indicator explorer",
+         "questions": "Flagged questions", "returns": "Returns and data quality",
+         "load": "Load a return", "definitions": "Definitions and glossary"}
+SEES = {
+    "analyst": {"overview", "explorer", "returns", "load", "definitions"},
+    "pqa": {"overview", "explorer", "questions", "returns", "definitions"},
+    "executive": {"overview", "explorer", "questions", "definitions"},
+}
+AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
+                 "cookie_secret": "a test secret", "client_id": "pqa",
+                 "client_secret": "a test secret",
+                 "server_metadata_url": "https://id.example.org/.well-known/openid-configuration"}}
+
+
+@pytest.fixture
+def published(sample_refreshed, monkeypatch):
+    """The dashboard reading the shared refreshed sample (tests that only look)."""
+    monkeypatch.setenv("PQA_DATA_DIR", str(sample_refreshed))
+    return sample_refreshed
+
+
+def app(role: str | None = None, roles_file=None) -> AppTest:
+    """The app in local mode, or signed in with `role` through a configured provider."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if role:
+        at.secrets.update(AUTH)
+        at.user = {"is_logged_in": True, "email": f"{role}@iow.example", "name": f"A {role}"}
+    return at
+
+
+@pytest.fixture
+def roles_file(tmp_path, monkeypatch):
+    path = tmp_path / "roles.toml"
+    path.write_text('[people]\n"analyst@iow.example" = "analyst"\n"pqa@iow.example" = "pqa"\n'
+                    '"executive@iow.example" = ["executive"]\n')
+    monkeypatch.setenv("PQA_ROLES_FILE", str(path))
+    return path
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def widget(widgets, label: str):
+    return next(w for w in widgets if w.label == label)
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for kind in (at.success, at.info, at.warning, at.error) for e in kind]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_every_page_renders_in_local_mode(published, page):
+    at = open_page(app(), page)
+    assert at.title[0].value == PAGES[page]
+
+
+def test_local_mode_is_clearly_labelled(published):
+    at = app()
+    at.run()
+    assert "Local mode: no sign-in is set up, so you have every role" in at.sidebar.info[0].value
+
+
+@pytest.mark.parametrize("role", sorted(SEES))
+def test_each_role_sees_only_its_pages(published, roles_file, role):
+    at = app(role)
+    at.run()
+    assert f"Signed in as A {role}" in at.sidebar.caption[0].value
+    for page in sorted(SEES[role]):
+        at = open_page(app(role), page)
+        assert at.title[0].value == PAGES[page], (role, page)
+    for page in sorted(set(PAGES) - SEES[role]):  # not even registered in the navigation
+        at = app(role)
+        at.run()
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(f"pages/{page}.py")
+
+
+def test_sign_in_is_required_when_a_provider_is_configured(published):
+    at = app()
+    at.secrets.update(AUTH)
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert at.button[0].label == "Sign in"
+    assert not at.metric and not at.dataframe
+
+
+def test_a_person_without_a_role_sees_no_figures(published, roles_file):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets.update(AUTH)
+    at.user = {"is_logged_in": True, "email": "stranger@example.org", "name": "A stranger"}
+    at.run()
+    assert "no role has been given to you" in at.warning[0].value
+    assert not at.metric and not at.dataframe
+
+
+def test_overview_shows_the_latest_figures_and_open_questions(published):
+    at = open_page(app(), "overview")
+    assert "Data up to **2026-27 Q2**" in texts(at)
+    assert "The last refresh succeeded" in texts(at)
+    flags = pq.read_table(published / "marts" / "flags.parquet").to_pylist()
+    open_count = sum(f["indicated"] and f["status"] != "closed" for f in flags)
+    metrics = {m.label: m for m in at.metric}
+    assert metrics["Open questions for the executive group"].value == str(open_count)
+    families = metrics["Families with children living in bed and breakfast (2026-27 Q2)"]
+    assert families.value == "27"
+    assert "worse" not in families.delta and "better" in families.delta  # 27 against 35
+
+
+def test_the_explorer_shows_a_chart_a_table_and_downloads(published):
+    at = open_page(app(), "explorer")
+    at.radio[0].set_value("Search").run()
+    at.text_input[0].set_value("bed and breakfast").run()
+    indicator = next(s for s in at.selectbox if s.label == "Indicator")
+    indicator.set_value("families_in_bed_and_breakfast").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table.loc[table["Quarter"] == "2024-25 Q2", "Figure"].item() == 36
+    words = texts(at)
+    assert "Quarters with a flagged question (triangles): 2024-25 Q2" in words
+    assert "shaded usual range" in words
+    assert {b.label for b in at.get("download_button")} >= {"Download as CSV",
+                                                           "Download as Excel"}
+
+
+def test_an_executive_records_a_response_that_survives_a_refresh(refreshed, roles_file):
+    at = open_page(app("executive"), "questions")
+    flag_id = widget(at.selectbox, "Look at one question").value
+    widget(at.selectbox, "Status").set_value("response requested")
+    at.text_input[0].set_value("Head of housing")
+    at.text_area[0].set_value("More evictions this winter.")
+    at.button[0].click().run()
+    assert not at.exception and "Recorded." in texts(at)
+    assert refresh(today=TODAY).outcome == "succeeded"
+    published = {f["flag_id"]: f for f in pq.read_table(
+        refreshed / "marts" / "flags.parquet").to_pylist()}
+    assert published[flag_id]["response"] == "More evictions this winter."
+    assert published[flag_id]["status"] == "response requested"
+    assert review_log.history(flag_id)[-1]["changed_by"] == "A executive"
+
+
+def test_a_pqa_member_sees_questions_but_cannot_record(published, roles_file):
+    at = open_page(app("pqa"), "questions")
+    assert not at.text_area and not any(b.label == "Record" for b in at.button)
+
+
+def test_a_good_return_loads_only_on_confirmation(refreshed):
+    at = open_page(app(), "load")
+    # the same figures from a neighbouring area, Portsmouth, which has sent nothing yet
+    good = (SAMPLE_DIR / "housing_E06000046_2024-25_Q3.csv").read_bytes().replace(
+        b"E06000046", b"E06000044")
+    at.file_uploader[0].set_value(("housing_portsmouth.csv", good, "text/csv")).run()
+    assert not at.exception
+    assert "are ready to load" in texts(at)
+    assert _submissions(refreshed) == 154
+    next(b for b in at.button if b.label == "Load this return").click().run()
+    assert "Loaded 2 figure(s) as submission" in texts(at)
+    assert _submissions(refreshed) == 155
+
+
+def test_a_bad_return_is_refused_with_its_errors_and_changes_nothing(refreshed, tmp_path):
+    at = open_page(app(), "load")
+    bad = write_csv(tmp_path / "bad.csv", [["E06000046", "2026-27 Q2",
+                                           "families_in_bed_and_breakfast", -3, "", ""]])
+    at.file_uploader[0].set_value(("bad.csv", bad.read_bytes(), "text/csv")).run()
+    assert not at.exception
+    assert any("is refused: nothing was loaded" in e.value for e in at.error)
+    assert any("row 2" in e.value for e in at.error)
+    assert not any(b.label == "Load this return" for b in at.button)
+    assert _submissions(refreshed) == 154
+
+
+def _submissions(folder) -> int:
+    """Returns that count (the housing correction replaced one of the 155 sample files)."""
+    import duckdb
+
+    with duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True) as con:
+        return con.sql("select count(*) from raw.submissions where submission_id not in "
+                       "(select supersedes from raw.submissions where supersedes is not null)"
+                       ).fetchall()[0][0]
+
+
+def test_returns_page_shows_the_grid_queries_and_checks(published):
+    at = open_page(app(), "returns")
+    words = texts(at)
+    assert "Every return due has come in on time." in words
+    assert "154 received" in words
+    frames = [d.value for d in at.dataframe]
+    assert any("Q02" in set(f.get("rule_code", [])) for f in frames)
+    assert any("What is checked" in f.columns for f in frames)
+
+
+def test_definitions_write_out_the_acronyms(published):
+    at = open_page(app(), "definitions")
+    glossary = at.dataframe[1].value
+    meanings = dict(zip(glossary["Acronym"], glossary["In full"]))
+    assert meanings["CAMHS"] == "Child and Adolescent Mental Health Service"
+    assert meanings["LAC"].endswith("children in care")
