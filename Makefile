@@ -6,13 +6,24 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test load sample lock benchmark-load benchmark-refresh benchmark-flags clean
 
-# Bootstrap the environment, load the sample returns, refresh and publish the marts.
+PORT ?= 8501
+CHROMIUM := /usr/bin/chromium
+
+# Bootstrap the environment, load the sample returns, refresh and publish the marts, and serve
+# the dashboard at http://localhost:$(PORT) (stop it with Ctrl+C).
 run: $(STAMP)
 	$(BIN)/pqa load data/raw/sample/*
 	$(BIN)/pqa refresh
+	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true \
+		--browser.gatherUsageStats false
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
+
+# The browser test drives Debian's Chromium (Playwright cannot download its own browser here).
+$(CHROMIUM):
+	$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq
+	$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium
 
 # Rebuild the environment whenever the lock or the project's metadata change.
 $(STAMP): requirements.lock pyproject.toml
