@@ -42,7 +42,7 @@ current, past = shown[shown["indicated"]], shown[~shown["indicated"]]
 
 st.subheader(f"{len(current)} question(s), most important first")
 st.dataframe(current[["question", "agency_name", "severity", "direction", "status", "owner"]]
-             .rename(columns={"question": "Question", "agency_name": "Agency asked",
+             .fillna("").rename(columns={"question": "Question", "agency_name": "Agency asked",
                               "severity": "Strength", "direction": "Direction",
                               "status": "Status", "owner": "Owner"}),
              hide_index=True, width="stretch")
