@@ -109,6 +109,8 @@ def test_manifest_lists_each_file_with_rows_hash_and_checks(sample_refreshed):
         assert table.num_rows == entry["rows"], name
     for name in ("indicator_quarterly", "indicator_annual", "return_status", "flags"):
         assert manifest["marts"][name]["rows"] > 0, name
+    for name in ("benchmarks", "reconciliation", "statistical_neighbours"):
+        assert manifest["marts"][name]["rows"] == 0, name  # no published statistics imported
     assert manifest["validation"]["success"] and manifest["validation"]["failed"] == 0
     assert len(manifest["validation"]["suites"]) == len(list(paths.EXPECTATIONS_DIR.glob("*.json")))
     assert manifest["coverage"]["latest_ended_quarter"] == "2026-27 Q2"

@@ -1,0 +1,251 @@
+"""The benchmark and reconciliation marts after a refresh with the sample returns, the real
+published statistics and both neighbour models. Expected figures are worked out here straight
+from the published CSV files, not from the warehouse."""
+from __future__ import annotations
+
+import csv
+import re
+import statistics
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.benchmarks.imports import import_figures, import_neighbours
+from pipeline.load import load_returns
+from pipeline.refresh import refresh
+from pipeline.sample_returns import PUBLISHED, PUBLISHED_YEARS
+from tests.conftest import SAMPLE_DIR, TODAY
+from tests.test_benchmarks import (
+    CHILDREN_IN_CARE, FIXTURES, IOW, NEIGHBOURS_2021, NEIGHBOURS_2025, REFERENCE, REFERRALS,
+)
+
+LOOKED_AFTER = "Children looked after on 31 March each year"
+
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory) -> Path:
+    """A data folder with the sample returns, the published statistics and one refresh."""
+    folder = tmp_path_factory.mktemp("benchmarks") / "data"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PQA_DATA_DIR", str(folder))
+        mp.setenv("PQA_USER", "test analyst")
+        load_returns(sorted(SAMPLE_DIR.iterdir()), today=TODAY)
+        published = sorted(REFERENCE.glob("*.csv")) + sorted(FIXTURES.glob("*.csv"))
+        assert import_figures(published).committed
+        assert import_neighbours([NEIGHBOURS_2021, NEIGHBOURS_2025]).committed
+        report = refresh(today=TODAY)
+    assert report.outcome == "succeeded", report.problems
+    return folder
+
+
+@cache  # the module's marts are read, never written, by the tests
+def mart(folder: Path, name: str) -> list[dict]:
+    return pq.read_table(folder / "marts" / f"{name}.parquet").to_pylist()
+
+
+def published_csv(path: Path, measure: str, time_period: str = "2025",
+                  **filters: str) -> dict[str, str]:
+    """old_la_code -> the cell as published, for every local authority in one year."""
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return {row["old_la_code"]: row[measure] for row in csv.DictReader(f)
+                if row["geographic_level"] == "Local authority"
+                and row["time_period"] == time_period
+                and all(row[k] == v for k, v in filters.items())}
+
+
+def neighbours_of(path: Path, code: str) -> list[str]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    header, row = rows[0], next(r for r in rows[1:] if r[0] == code)
+    return [row[i] for i, name in enumerate(header) if re.fullmatch(r"SN_?\d+", name)]
+
+
+def number(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def benchmark_row(folder: Path, code: str, model: str, year: str = "2024-25",
+                  area: str = IOW) -> dict:
+    return next(r for r in mart(folder, "benchmarks") if r["indicator_code"] == code
+                and r["area_code"] == area and r["year"] == year
+                and r["neighbour_model"] == model)
+
+
+# --- reconciliation --------------------------------------------------------------------------
+
+# The published figures for the Isle of Wight, years ending 31 March 2023, 2024 and 2025.
+PUBLISHED_BY_DFE = {
+    "referrals": [3870, 4378, 4864],
+    "rereferral_pct": [41.6, 45.4, 46.7],
+    "children_in_care_rate_per_10k": [123, 120, 110],
+}
+
+
+@pytest.mark.parametrize("code", sorted(PUBLISHED_BY_DFE))
+def test_local_years_are_reconciled_with_the_published_figures(refreshed, code):
+    rows = {r["financial_year"]: r for r in mart(refreshed, "reconciliation")
+            if r["area_code"] == IOW and r["indicator_code"] == code}
+    for year, published in zip(PUBLISHED_YEARS, PUBLISHED_BY_DFE[code]):
+        row = rows[year]
+        if code in PUBLISHED:  # the yearly report's own figures, as the sample returns give
+            assert row["local_value"] == pytest.approx(PUBLISHED[code][PUBLISHED_YEARS.index(year)])
+        assert row["published_value"] == published
+        assert row["difference"] == pytest.approx(round(row["local_value"] - published, 1))
+        assert row["published_period_in_words"].startswith(
+            f"the year ending 31 March {int(year[:4]) + 1}")
+
+
+def test_referrals_2024_25_are_outside_tolerance_and_explained(refreshed):
+    rows = {(r["indicator_code"], r["financial_year"]): r for r in mart(refreshed, "reconciliation")
+            if r["area_code"] == IOW}
+    referrals = rows[("referrals", "2024-25")]
+    assert (referrals["local_value"], referrals["published_value"]) == (5229, 4864)
+    assert referrals["difference"] == 365 and referrals["difference_pct"] == 7.5
+    assert referrals["within_tolerance"] is False
+    assert referrals["comparison"] == "outside tolerance"
+    assert "own figure is 5,229" in referrals["explanation"]
+    assert "published 4,864 for the year ending 31 March 2025" in referrals["explanation"]
+    assert "ask children's social care to explain" in referrals["explanation"]
+    for year in ("2022-23", "2023-24"):
+        assert rows[("referrals", year)]["within_tolerance"] is True
+        assert rows[("referrals", year)]["difference"] == 0
+    rereferral = rows[("rereferral_pct", "2024-25")]
+    assert rereferral["difference"] == -0.3 and rereferral["within_tolerance"] is True
+    assert "46.4%" in rereferral["explanation"] and "1 percentage point" in rereferral["explanation"]
+    rate = rows[("children_in_care_rate_per_10k", "2024-25")]
+    assert rate["published_value"] == 110 and rate["within_tolerance"] is True
+    # a complete local year not yet published is shown, not judged
+    later = rows[("referrals", "2025-26")]
+    assert later["comparison"] == "not published" and later["within_tolerance"] is None
+    # care leavers aged 19 to 21 are a benchmark, not the same count as the partnership's
+    assert not any(code == "care_leavers_eet_pct" for code, _ in rows)
+
+
+# --- benchmarks ------------------------------------------------------------------------------
+
+def test_the_area_england_and_region_figures_are_the_published_ones(refreshed):
+    row = benchmark_row(refreshed, "referrals", "2025")
+    assert row["area_value"] == 4864 and row["area_symbol"] is None
+    assert row["england_value"] == 632830
+    assert row["region_code"] == "E12000008" and row["region_name"] == "South East"
+    with open(REFERRALS, encoding="utf-8", newline="") as f:
+        south_east = next(r for r in csv.DictReader(f) if r["time_period"] == "2025"
+                          and r["geographic_level"] == "Regional"
+                          and r["region_code"] == "E12000008")
+    assert row["region_value"] == float(south_east["referral_count"])
+    assert row["financial_year"] == "2024-25" and row["period_kind"] == "financial_year"
+    rate = benchmark_row(refreshed, "children_in_care_rate_per_10k", "2021")
+    assert (rate["area_value"], rate["england_value"]) == (110, 67)
+
+
+@pytest.mark.parametrize("model, path", [("2025", NEIGHBOURS_2025), ("2021", NEIGHBOURS_2021)])
+def test_neighbour_mean_and_median_are_of_the_neighbours_with_a_figure(refreshed, model, path):
+    cells = published_csv(REFERRALS, "rereferral_percent")
+    codes = neighbours_of(path, "921")
+    values = [number(cells[c]) for c in codes if c in cells and number(cells[c]) is not None]
+    row = benchmark_row(refreshed, "rereferral_pct", model)
+    assert row["neighbours_in_model"] == len(codes) == 10
+    assert row["neighbours_with_figure"] == len(values)
+    assert row["neighbours_without_figure"] == 10 - len(values)
+    assert row["neighbour_mean"] == round(statistics.mean(values), 1)
+    assert row["neighbour_median"] == round(statistics.median(values), 1)
+    assert f"{model} model" in row["neighbour_method"]
+
+
+def test_neighbours_without_a_figure_are_left_out_and_counted(refreshed):
+    # in 2013 (the year ending 31 March 2013) the 2025 model's neighbours include authorities
+    # made since, which have no figure that year
+    rows = [r for r in mart(refreshed, "benchmarks") if r["neighbour_model"] == "2025"
+            and r["neighbours_without_figure"] > 0]
+    assert rows
+    for row in rows:
+        assert row["neighbours_with_figure"] + row["neighbours_without_figure"] == \
+            row["neighbours_in_model"]
+        assert "no published figure" in row["neighbour_method"]
+    example = next(r for r in rows if r["indicator_code"] == "referrals"
+                   and r["year"] == "2012-13" and r["area_code"] == "E06000052")  # Cornwall
+    cells = published_csv(REFERRALS, "referral_count", "2013")
+    codes = neighbours_of(NEIGHBOURS_2025, "908")
+    values = [number(cells[c]) for c in codes if number(cells.get(c, "")) is not None]
+    assert example["neighbours_with_figure"] == len(values) < 10
+    assert example["neighbour_mean"] == round(statistics.mean(values), 1)
+
+
+def ranking(cells: dict[str, str], higher_first: bool) -> tuple[dict[str, int], int]:
+    """Competition ranks (ties share the best rank) of the authorities with a number."""
+    values = {code: number(cell) for code, cell in cells.items() if number(cell) is not None}
+    order = sorted(values.values(), reverse=higher_first)
+    return {code: order.index(v) + 1 for code, v in values.items()}, len(values)
+
+
+@pytest.mark.parametrize("code, measure, path, filters, higher_first", [
+    ("rereferral_pct", "rereferral_percent", REFERRALS, {}, False),  # lower is better
+    ("children_in_care_rate_per_10k", "rate_per_10000", CHILDREN_IN_CARE,
+     {"population_type": LOOKED_AFTER}, True),  # neither: 1 is the highest
+    ("care_leavers_eet_pct", "care_leaver_percent", FIXTURES / "la_care_leavers_activity.csv",
+     {"care_leaver_age": "19 to 21 years"}, True),  # higher is better
+])
+def test_rank_and_quartile_follow_the_polarity(refreshed, code, measure, path, filters,
+                                               higher_first):
+    ranks, ranked = ranking(published_csv(path, measure, **filters), higher_first)
+    row = benchmark_row(refreshed, code, "2025")
+    assert (row["rank"], row["authorities_ranked"]) == (ranks["921"], ranked)
+    assert row["quartile"] == min(4, 4 * (row["rank"] - 1) // ranked + 1)
+    rows = [r for r in mart(refreshed, "benchmarks") if r["indicator_code"] == code
+            and r["year"] == "2024-25" and r["neighbour_model"] == "2025"]
+    best = min((r for r in rows if r["rank"]), key=lambda r: r["rank"])
+    worst = max((r for r in rows if r["rank"]), key=lambda r: r["rank"])
+    assert (best["area_value"] > worst["area_value"]) == higher_first
+    assert best["quartile"] == 1 and worst["quartile"] == 4
+    if row["better"] == "neutral":
+        assert "neither higher nor lower is better" in row["quartile_in_words"]
+
+
+def test_the_island_has_the_highest_re_referral_rate_so_ranks_last(refreshed):
+    row = benchmark_row(refreshed, "rereferral_pct", "2025")
+    assert (row["rank"], row["authorities_ranked"], row["quartile"]) == (153, 153, 4)
+    assert row["quartile_in_words"] == "In the worst quarter of local authorities."
+    assert "lower is better" in row["rank_in_words"]
+
+
+def test_suppressed_figures_have_no_value_and_their_reason(refreshed):
+    suppressed = [r for r in mart(refreshed, "benchmarks") if r["area_symbol"] is not None]
+    assert suppressed
+    assert all(r["area_value"] is None and r["rank"] is None and r["area_no_figure_reason"]
+               for r in suppressed)
+    assert {"c", "x", "u"} <= {r["area_symbol"] for r in suppressed}
+
+
+def test_care_leavers_benchmark_says_the_published_age_group(refreshed):
+    row = benchmark_row(refreshed, "care_leavers_eet_pct", "2025")
+    assert row["area_value"] == 55 and "aged 19 to 21" in row["note"]
+
+
+def test_the_neighbour_sets_are_published_with_names(refreshed):
+    rows = [r for r in mart(refreshed, "statistical_neighbours")
+            if r["area_code"] == IOW and r["neighbour_model"] == "2025"]
+    assert [r["neighbour_rank"] for r in rows] == list(range(1, 11))
+    assert rows[0]["neighbour_old_code"] == "357" and rows[0]["neighbour_name"] == "Tameside"
+    assert rows[1]["neighbour_name"] == "Cornwall" and rows[1]["neighbour_code"] == "E06000052"
+
+
+def test_the_academic_year_absence_figures_are_kept_but_not_mapped(refreshed):
+    with duckdb.connect(str(refreshed / "warehouse.duckdb"), read_only=True) as con:
+        kinds = con.sql("select distinct f.period_kind from benchmarks.figures f "
+                        "join benchmarks.files using (file_id) "
+                        "where dataset = 'absence_la'").fetchall()
+    assert kinds == [("academic_year",)]
+    assert {r["period_kind"] for r in mart(refreshed, "benchmarks")} == {"financial_year"}
+
+
+def test_every_check_passed_with_benchmarks_loaded(refreshed):
+    results = mart(refreshed, "expectation_results")
+    suites = {r["suite"] for r in results}
+    assert {"benchmarks", "reconciliation", "statistical_neighbours"} <= suites
+    assert all(r["success"] for r in results)
