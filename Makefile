@@ -4,15 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test load sample lock benchmark-load benchmark-refresh benchmark-flags clean
+.PHONY: run test load sample lock benchmark-load benchmark-refresh benchmark-flags benchmark-import clean
 
 PORT ?= 8501
 CHROMIUM := /usr/bin/chromium
 
-# Bootstrap the environment, load the sample returns, refresh and publish the marts, and serve
-# the dashboard at http://localhost:$(PORT) (stop it with Ctrl+C).
+# Bootstrap the environment, load the sample returns and the published statistics kept in
+# data/reference/dfe, refresh and publish the marts, and serve the dashboard at
+# http://localhost:$(PORT) (stop it with Ctrl+C).
 run: $(STAMP)
 	$(BIN)/pqa load data/raw/sample/*
+	$(BIN)/pqa benchmarks load data/reference/dfe/*.csv
+	$(BIN)/pqa benchmarks neighbours
 	$(BIN)/pqa refresh
 	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
@@ -47,6 +50,10 @@ benchmark-refresh: $(STAMP)
 # Recall and false alarms of the flag engine on its labelled synthetic test set.
 benchmark-flags: $(STAMP)
 	$(BIN)/python benchmarks/flag_quality.py
+
+# Time importing every published statistics file (../shared/reference/dfe when it is there).
+benchmark-import: $(STAMP)
+	$(BIN)/python benchmarks/benchmarks_import.py
 
 # Re-resolve every dependency from pyproject.toml's ranges into requirements.lock.
 lock:
