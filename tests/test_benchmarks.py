@@ -355,6 +355,25 @@ def test_a_neighbour_file_needs_its_model_and_known_codes(tmp_path, capsys):
 def test_benchmarks_without_an_action_is_a_usage_error(capsys):
     assert main(["benchmarks"]) == 2
     assert "load" in capsys.readouterr().out
+    assert main(["benchmarks", "load", "--dataset", "c1", str(REFERRALS), str(REFERRALS)]) == 2
+    assert "one file at a time" in capsys.readouterr().err
+    assert counts() == (0, 0, 0)
+
+
+def test_neighbours_without_files_anywhere_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("pipeline.paths.REFERENCE_DIR", tmp_path)
+    assert main(["benchmarks", "neighbours"]) == 2
+    assert "name the files to import" in capsys.readouterr().err
+
+
+def test_a_renamed_file_can_say_its_dataset(tmp_path, capsys):
+    renamed = tmp_path / "download.csv"
+    renamed.write_bytes(REFERRALS.read_bytes())
+    assert main(["benchmarks", "load", "--dataset",
+                 "c1_children_in_need_referrals_and_rereferrals", str(renamed)]) == 0
+    assert "mapped: referral_count -> referrals" in capsys.readouterr().out
+    assert stored("select dataset, file_name from benchmarks.files") == [
+        ("c1_children_in_need_referrals_and_rereferrals", "download.csv")]
 
 
 def test_a_busy_warehouse_is_refused_with_exit_code_3(monkeypatch, capsys):

@@ -2,6 +2,7 @@
 and for each imported file what it held and which of its measures are mapped to indicators."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from pipeline import paths, warehouse
@@ -9,8 +10,8 @@ from pipeline.benchmarks.imports import (
     NEIGHBOURS, FileImport, ImportReport, import_figures, import_neighbours,
 )
 from pipeline.benchmarks.symbols import MEANINGS
+from pipeline.cli import EXIT_REFUSED, EXIT_USAGE
 
-EXIT_REFUSED = 1
 
 
 def neighbour_files() -> list[Path]:
@@ -19,13 +20,23 @@ def neighbour_files() -> list[Path]:
 
 
 def run_load(args) -> int:
+    if args.dataset and len(args.files) > 1:
+        print("--dataset applies to one file at a time: import the others in another command.",
+              file=sys.stderr)
+        return EXIT_USAGE
     report = import_figures(args.files, imported_by=args.by, dataset=args.dataset,
                             filter_columns=frozenset(args.filter or ()), check_only=args.check)
     return _print_report(report, args.check)
 
 
 def run_neighbours(args) -> int:
-    report = import_neighbours(args.files or neighbour_files(), imported_by=args.by,
+    files = args.files or neighbour_files()
+    if not files:
+        print("No neighbour files were given, and there are none in "
+              f"{paths.REFERENCE_DIR / 'dfe' / 'neighbours'}: name the files to import.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    report = import_neighbours(files, imported_by=args.by,
                                model=args.model, check_only=args.check)
     return _print_report(report, args.check)
 
