@@ -66,7 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     template.set_defaults(run=_template)
 
     load = commands.add_parser("load", help="validate and load returns (.xlsx or .csv)")
-    load.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                      help="return files, or folders whose .csv and .xlsx files are all loaded")
     load.add_argument("--check", action="store_true",
                       help="validate only: report what would load, change nothing")
     load.add_argument("--by", help="who is loading (default: $PQA_USER or your login name)")
@@ -97,6 +98,15 @@ def _parser() -> argparse.ArgumentParser:
 
     _flags_parser(commands)
     _benchmarks_parser(commands)
+
+    synth = commands.add_parser("synth", help="write synthetic returns for N areas and Q "
+                                "quarters, to measure the product at scale")
+    synth.add_argument("--areas", type=int, default=4, help="how many areas, the Isle of Wight "
+                       "first (default 4; 153 is every English local authority)")
+    synth.add_argument("--quarters", type=int, default=22, help="how many quarters, ending "
+                       "2026-27 Q2 (default 22)")
+    synth.add_argument("--out", type=Path, required=True, help="folder to write")
+    synth.set_defaults(run=_synth)
 
     sample = commands.add_parser("sample", help="write the sample returns for the Isle of Wight")
     sample.add_argument("--out", type=Path, default=paths.raw_dir() / "sample",
@@ -192,7 +202,10 @@ def _load(args) -> int:
     from pipeline.load import load_returns
     from pipeline.report import print_load_report
 
-    report = load_returns(args.files, loaded_by=args.by, check_only=args.check)
+    files = [p for path in args.files for p in (
+        sorted(f for f in path.iterdir() if f.suffix.lower() in (".csv", ".xlsx"))
+        if path.is_dir() else [path])]
+    report = load_returns(files, loaded_by=args.by, check_only=args.check)
     print_load_report(report, check_only=args.check)
     return EXIT_REFUSED if report.refused else 0
 
@@ -274,6 +287,18 @@ def _flags_export(args) -> int:
     markdown = write_markdown(rows, args.out.with_suffix(".md"))
     excel = write_excel(rows, args.out.with_suffix(".xlsx"))
     print(f"Wrote {len(rows)} question(s) to {markdown} and {excel}.")
+    return 0
+
+
+def _synth(args) -> int:
+    from pipeline.synth import write_synthetic_returns
+
+    if not 1 <= args.areas <= 153 or args.quarters < 1:
+        print("Give --areas from 1 to 153 and --quarters of 1 or more.", file=sys.stderr)
+        return EXIT_USAGE
+    written = write_synthetic_returns(args.out, args.areas, args.quarters)
+    print(f"Wrote {len(written):,} synthetic returns ({args.areas} area(s), {args.quarters} "
+          f"quarter(s)) to {args.out}")
     return 0
 
 

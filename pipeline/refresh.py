@@ -156,7 +156,8 @@ def _run_steps(con, report: RefreshReport, loaded_by: str | None) -> None:
         report.coverage = _coverage(con)
     with _step(report, "flags"):
         raised = raise_flags(tables["indicator_quarterly"].to_pylist(),
-                             tables["return_status"].to_pylist(), load_catalogue())
+                             tables["return_status"].to_pylist(), load_catalogue(),
+                             tables["reconciliation"].to_pylist())
         tables[publish.FLAGS] = checked[publish.FLAGS] = flags_table(
             review_log.flags_with_reviews(raised, _stamp(report.started_at)))
     with _step(report, "expectations"):

@@ -246,3 +246,21 @@ def test_baseline_is_fixed_at_the_first_twelve_quarters():
     assert judged.baseline.last_period == "2023-24 Q4"
     assert isinstance(judged.baseline, Baseline)
     assert limits_for("duration", judged.baseline, judged.series.latest).centre == 15.5
+
+
+def test_a_year_outside_the_published_tolerance_asks_the_agency_to_explain():
+    from pipeline.flags.current import raise_flags
+
+    row = {"area_code": "E06000046", "indicator_code": "referrals", "financial_year": "2024-25",
+           "local_value": 5229.0, "published_value": 4864.0, "difference": 365.0,
+           "difference_pct": 7.5, "tolerance": 2.0, "tolerance_in": "percent",
+           "tolerance_in_words": "2% of the published figure", "within_tolerance": False}
+    within = {**row, "financial_year": "2023-24", "within_tolerance": True}
+    flags = raise_flags([], [], load_catalogue(), [row, within])
+    assert [(f.period, f.rule, f.direction) for f in flags] == [
+        ("2024-25", "differs_from_published", "concern")]
+    assert flags[0].question == (
+        "Referrals to children's social care, 2024-25: the partnership's own figure is 5,229 but "
+        "the Department for Education published 4,864, a difference of +365 (+7.5%), more than "
+        "the 2% of the published figure allowed. Can children's social care explain the "
+        "difference? (Children's social care)")

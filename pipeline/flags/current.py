@@ -13,9 +13,9 @@ from pipeline.flags.engine import HISTORY_QUARTERS, Flag, flag_id, flags_for_are
 from pipeline.flags.series import Point, Series
 
 
-def raise_flags(quarterly: list[dict], return_status: list[dict], catalogue: Catalogue
-                ) -> list[Flag]:
-    """`quarterly` and `return_status` are the marts' rows (dicts of column values)."""
+def raise_flags(quarterly: list[dict], return_status: list[dict], catalogue: Catalogue,
+                reconciliation: list[dict] = ()) -> list[Flag]:
+    """The marts' rows (dicts of column values) in; every flag the data raises out."""
     ended = sorted({r["period"] for r in return_status})
     periods_to_flag = set(ended[-HISTORY_QUARTERS:])
     received = defaultdict(lambda: defaultdict(set))  # area -> agency -> periods
@@ -26,6 +26,7 @@ def raise_flags(quarterly: list[dict], return_status: list[dict], catalogue: Cat
     for area, series_by_code in _series(quarterly, catalogue).items():
         flags += flags_for_area(series_by_code, catalogue, received[area], periods_to_flag)
     flags += _missing_returns(return_status, catalogue, periods_to_flag)
+    flags += _differs_from_published(reconciliation, catalogue)
     return sorted(flags, key=lambda flag: importance(vars(flag)))
 
 
@@ -65,6 +66,27 @@ def _missing_returns(return_status: list[dict], catalogue: Catalogue,
             None, r["agency"], r["period"], "missing_return", "signal", "concern",
             wording.missing_return_question(agency, r["period"], due),
             {"rule": "missing_return", "due": due, "rules": [], "values": []}))
+    return flags
+
+
+def _differs_from_published(reconciliation: list[dict], catalogue: Catalogue) -> list[Flag]:
+    """A financial year's local figure further from the published one than the mapping's
+    tolerance: the agency is asked to explain the difference."""
+    flags = []
+    for r in reconciliation:
+        if r["within_tolerance"] is not False:
+            continue
+        indicator = catalogue.indicators[r["indicator_code"]]
+        evidence = {"rule": "differs_from_published", "rules": [], "values": [],
+                    **{k: r[k] for k in ("local_value", "published_value", "difference",
+                                         "difference_pct", "tolerance", "tolerance_in")}}
+        flags.append(Flag(
+            flag_id(r["area_code"], indicator.code, r["financial_year"],
+                    "differs_from_published"),
+            r["area_code"], indicator.code, indicator.agency, r["financial_year"],
+            "differs_from_published", "signal", "concern",
+            wording.differs_question(indicator, catalogue.agencies[indicator.agency], r),
+            evidence))
     return flags
 
 

@@ -21,7 +21,8 @@ RULE_ORDER = ["divergence", "outside_limits", "shift", "trend", "two_of_three",
               "change_from_last_year", "change_over_two_quarters", "below_benchmark",
               "missing_figure", "stale_figure"]
 PROCESS_RULES = {"outside_limits", "shift", "trend", "two_of_three", "divergence"}
-DATA_QUALITY_RULES = {"missing_figure", "stale_figure", "missing_return"}
+DATA_QUALITY_RULES = {"missing_figure", "stale_figure", "missing_return",
+                      "differs_from_published"}
 HISTORY_QUARTERS = 12  # flags are raised for the last three years of ended quarters
 
 
