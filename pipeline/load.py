@@ -10,12 +10,30 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import pyarrow as pa
+
 from pipeline import paths, warehouse
 from pipeline.catalogue import Catalogue, load_catalogue
 from pipeline.periods import Quarter
 from pipeline.returns.findings import Finding, Location, Severity, queries
 from pipeline.returns.reader import RawReturn, UnreadableReturn, read_return
 from pipeline.returns.validate import ValidatedReturn, refused_file, validate
+
+
+SUBMISSION_COLUMNS = pa.schema([
+    ("submission_id", pa.int32()), ("agency", pa.string()), ("area_code", pa.string()),
+    ("period", pa.string()), ("file_name", pa.string()), ("file_hash", pa.string()),
+    ("file_format", pa.string()), ("archived_as", pa.string()),
+    ("loaded_at", pa.timestamp("us", tz="UTC")), ("loaded_by", pa.string()),
+    ("supersedes", pa.int32()), ("figure_count", pa.int32())])
+FIGURE_COLUMNS = pa.schema([
+    ("submission_id", pa.int32()), ("source_row", pa.int32()), ("indicator_code", pa.string()),
+    ("value", pa.float64()), ("numerator", pa.float64()), ("denominator", pa.float64()),
+    ("notes", pa.string())])
+QUERY_COLUMNS = pa.schema([
+    ("submission_id", pa.int32()), ("rule_code", pa.string()), ("sheet", pa.string()),
+    ("source_row", pa.int32()), ("source_column", pa.string()), ("indicator_code", pa.string()),
+    ("message", pa.string())])
 
 
 @dataclass
@@ -64,12 +82,11 @@ def load_returns(files: list[Path], *, loaded_by: str | None = None, check_only:
         archived: list[Path] = []
         con.begin()
         try:
-            loaded_at = datetime.now(timezone.utc)
-            for outcome in outcomes:
-                if outcome.already_loaded is None:
-                    archived_as = _archive(outcome.path, contents[outcome.path],
-                                           outcome.file_hash, archived)
-                    _insert(con, outcome, archived_as, loaded_at, loaded_by or loaded_by_default())
+            new = [o for o in outcomes if o.already_loaded is None]
+            archived_as = {o.path: _archive(o.path, contents[o.path], o.file_hash, archived)
+                           for o in new}
+            _insert(con, new, archived_as, datetime.now(timezone.utc),
+                    loaded_by or loaded_by_default())
             con.commit()
         except BaseException:
             con.rollback()
@@ -89,6 +106,8 @@ def _validate_all(con, files, contents, catalogue, today) -> list[FileOutcome]:
     areas = {str(r.cells.get("area_code") or "").strip().upper()
              for raw in raws.values() if isinstance(raw, RawReturn) for r in raw.rows}
     history = warehouse.current_values(con, areas)
+    earlier_files = warehouse.loaded_files(con, {
+        hashlib.sha256(c or b"").hexdigest() for c in contents.values()})
     outcomes: dict[Path, FileOutcome] = {}
     for path in sorted(files, key=lambda p: _earliest_period(raws[p])):
         raw, content = raws[path], contents[path]
@@ -98,7 +117,7 @@ def _validate_all(con, files, contents, catalogue, today) -> list[FileOutcome]:
             continue
         result = validate(raw, catalogue, today, history)
         outcome = FileOutcome(path, file_hash, result)
-        earlier = warehouse.loaded_file(con, file_hash)
+        earlier = earlier_files.get(file_hash)
         if earlier:
             first_id, last_id, loaded_at, count = earlier
             when = f"{loaded_at:%-d %B %Y at %H:%M}"
@@ -108,8 +127,8 @@ def _validate_all(con, files, contents, catalogue, today) -> list[FileOutcome]:
             outcome.already_loaded = f"identical to {seen_hashes[file_hash].name} in this batch"
         seen_hashes.setdefault(file_hash, path)
         if result.accepted and outcome.already_loaded is None:
-            history = {**history, **{(f.area_code, f.indicator_code, f.period): f.value
-                                     for f in result.figures}}
+            history.update({(f.area_code, f.indicator_code, f.period): f.value
+                            for f in result.figures})
         outcomes[path] = outcome
     return [outcomes[path] for path in files]
 
@@ -150,44 +169,43 @@ def _archive(path: Path, content: bytes, file_hash: str, created: list[Path]) ->
     return relative.as_posix()
 
 
-def _insert(con, outcome: FileOutcome, archived_as: str, loaded_at: datetime,
-            loaded_by: str) -> None:
-    import pyarrow as pa  # bulk insert: DuckDB's executemany is slow row by row
-
-    result = outcome.result
-    for (area, period), figures in result.submissions().items():
-        supersedes = warehouse.current_submission(con, result.agency, area, period)
+def _insert(con, outcomes: list[FileOutcome], archived_as: dict[Path, str],
+            loaded_at: datetime, loaded_by: str) -> None:
+    """Write every new submission, its figures and its queries in three bulk inserts (one
+    insert per file made large batches slow). A later file in the batch for the same agency,
+    area and quarter supersedes an earlier one, as it would if loaded afterwards."""
+    pending = [(o, area, period, figures) for o in outcomes
+               for (area, period), figures in o.result.submissions().items()]
+    if not pending:
+        return
+    current = warehouse.current_submissions(con, {(o.result.agency, area, period)
+                                                  for o, area, period, _ in pending})
+    ids = [r[0] for r in con.execute("select nextval('raw.submission_ids') from range(?)",
+                                     [len(pending)]).fetchall()]
+    submissions, figure_rows, query_rows = [], [], []
+    for submission_id, (outcome, area, period, figures) in zip(ids, pending):
+        result = outcome.result
+        key = (result.agency, area, period)
+        supersedes, current[key] = current.get(key), submission_id
         found = [q for q in queries(result.findings) if q.submission == (area, period)]
-        submission_id = con.execute(
-            "insert into raw.submissions (agency, area_code, period, file_name, file_hash, "
-            "file_format, archived_as, loaded_at, loaded_by, supersedes, figure_count) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning submission_id",
-            [result.agency, area, period, outcome.path.name, outcome.file_hash,
-             result.raw.file_format, archived_as, loaded_at, loaded_by, supersedes, len(figures)],
-        ).fetchone()[0]
-        figure_table = pa.table({
-            "submission_id": [submission_id] * len(figures),
-            "source_row": [f.source_row for f in figures],
-            "indicator_code": [f.indicator_code for f in figures],
-            "value": [f.value for f in figures],
-            "numerator": pa.array([f.numerator for f in figures], pa.float64()),
-            "denominator": pa.array([f.denominator for f in figures], pa.float64()),
-            "notes": pa.array([f.notes for f in figures], pa.string()),
-        })
-        _insert_table(con, "raw.return_figures", figure_table)
-        if found:
-            query_table = pa.table({
-                "submission_id": [submission_id] * len(found),
-                "rule_code": [q.rule for q in found],
-                "sheet": pa.array([q.location.sheet for q in found], pa.string()),
-                "source_row": pa.array([q.location.row for q in found], pa.int32()),
-                "source_column": pa.array([q.location.column for q in found], pa.string()),
-                "indicator_code": pa.array([q.indicator_code for q in found], pa.string()),
-                "message": [q.message for q in found],
-            })
-            _insert_table(con, "raw.validation_queries", query_table)
+        submissions.append((submission_id, result.agency, area, period, outcome.path.name,
+                            outcome.file_hash, result.raw.file_format, archived_as[outcome.path],
+                            loaded_at, loaded_by, supersedes, len(figures)))
+        figure_rows += [(submission_id, f.source_row, f.indicator_code, f.value, f.numerator,
+                         f.denominator, f.notes) for f in figures]
+        query_rows += [(submission_id, q.rule, q.location.sheet, q.location.row,
+                        q.location.column, q.indicator_code, q.message) for q in found]
         outcome.submissions.append(LoadedSubmission(
             submission_id, result.agency, area, period, len(figures), supersedes, len(found)))
+    _insert_table(con, "raw.submissions", _columns(submissions, SUBMISSION_COLUMNS))
+    _insert_table(con, "raw.return_figures", _columns(figure_rows, FIGURE_COLUMNS))
+    if query_rows:
+        _insert_table(con, "raw.validation_queries", _columns(query_rows, QUERY_COLUMNS))
+
+
+def _columns(rows: list[tuple], schema: pa.Schema) -> pa.Table:
+    return pa.table([pa.array(column, type=field.type) for column, field in
+                     zip(zip(*rows), schema)], schema=schema)
 
 
 def _insert_table(con, table: str, rows) -> None:

@@ -174,18 +174,25 @@ def current_values(con: duckdb.DuckDBPyConnection, area_codes: set[str]
     return {(area, code, period): value for area, code, period, value in rows}
 
 
-def loaded_file(con: duckdb.DuckDBPyConnection, file_hash: str) -> tuple | None:
-    """When and as what an identical file was loaded before, if it was."""
-    return con.execute(
-        "select min(submission_id), max(submission_id), min(loaded_at), count(*) "
-        "from raw.submissions where file_hash = ? having count(*) > 0", [file_hash],
-    ).fetchone()
+def loaded_files(con: duckdb.DuckDBPyConnection, file_hashes: set[str]
+                 ) -> dict[str, tuple]:
+    """For files loaded before: hash -> (first and last submission id, when, submissions)."""
+    if not file_hashes:
+        return {}
+    rows = con.execute(
+        "select file_hash, min(submission_id), max(submission_id), min(loaded_at), count(*) "
+        "from raw.submissions where file_hash in (select unnest(?)) group by file_hash",
+        [sorted(file_hashes)]).fetchall()
+    return {row[0]: row[1:] for row in rows}
 
 
-def current_submission(con: duckdb.DuckDBPyConnection, agency: str, area: str, period: str
-                       ) -> int | None:
-    row = con.execute(
-        "select max(submission_id) from raw.submissions "
-        "where agency = ? and area_code = ? and period = ?", [agency, area, period],
-    ).fetchone()
-    return row[0] if row else None
+def current_submissions(con: duckdb.DuckDBPyConnection, keys: set[tuple[str, str, str]]
+                        ) -> dict[tuple[str, str, str], int]:
+    """(agency, area, period) -> the submission that counts now, for those that have one."""
+    if not keys:
+        return {}
+    rows = con.execute(
+        "select agency, area_code, period, max(submission_id) from raw.submissions "
+        "where agency || '|' || area_code || '|' || period in (select unnest(?)) "
+        "group by agency, area_code, period", [sorted("|".join(k) for k in keys)]).fetchall()
+    return {(agency, area, period): submission for agency, area, period, submission in rows}

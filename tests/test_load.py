@@ -65,18 +65,22 @@ def test_a_refused_file_leaves_the_warehouse_exactly_as_it_was(tmp_path):
 
 
 def test_a_failure_while_writing_rolls_everything_back(tmp_path, monkeypatch):
-    """If writing fails part-way (here: the disk 'fails' on the second submission), the
-    transaction is rolled back and the files archived by this load are removed."""
+    """If writing fails part-way (here: the disk 'fails' after the submissions are written,
+    before their figures), the transaction is rolled back and the files archived by this load
+    are removed."""
+    from pipeline import load
+
     before = snapshot()
     calls = []
+    insert = load._insert_table
 
-    def failing_lookup(*args):
-        calls.append(args)
+    def failing_insert(con, table, rows):
+        calls.append(table)
         if len(calls) == 2:
             raise OSError("disk full")
-        return None
+        insert(con, table, rows)
 
-    monkeypatch.setattr(warehouse, "current_submission", failing_lookup)
+    monkeypatch.setattr(load, "_insert_table", failing_insert)
     files = [write_csv(tmp_path / f"q{n}.csv", good_housing_rows(f"2024-25 Q{n}"))
              for n in (1, 2)]
     with pytest.raises(OSError):
