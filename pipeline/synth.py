@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipeline.catalogue import SCALE, Catalogue, Indicator, load_catalogue
 from pipeline.periods import Quarter
-from pipeline.sample_returns import AREA, LAST, QUARTERS, SampleFigure, build_series
+from pipeline.sample_returns import AREA, LAST, QUARTERS, SampleFigure, build_series, split
 
 HEADER = ["area_code", "period", "indicator_code", "value", "numerator", "denominator"]
 
@@ -70,10 +70,19 @@ class AreaFigures:
         self.offset = {code: self.rng.uniform(-5, 5) for code in sorted(catalogue.indicators)}
 
     def counts(self, q: Quarter) -> dict[str, int]:
+        """Every count for the quarter; counts that are parts of a total (plans by category)
+        divide the total in the sample's proportions, so they add up to it."""
         source = source_quarter(q)
-        return {code: max(0, round(self.sample[code][source].value * self.ratio
-                                   * self.level[code] * self.rng.uniform(0.95, 1.05)))
-                for code, i in sorted(self.catalogue.indicators.items()) if i.kind == "count"}
+        counts = {code: max(0, round(self.sample[code][source].value * self.ratio
+                                     * self.level[code] * self.rng.uniform(0.95, 1.05)))
+                  for code, i in sorted(self.catalogue.indicators.items())
+                  if i.kind == "count" and not i.part_of}
+        for total in sorted({i.part_of for i in self.catalogue.indicators.values() if i.part_of}):
+            parts = self.catalogue.parts_of(total)
+            weights = [self.sample[p.code][source].value for p in parts]
+            shares = split(counts[total], weights) if sum(weights) else [0] * len(parts)
+            counts.update({p.code: n for p, n in zip(parts, shares)})
+        return counts
 
     def figure(self, indicator: Indicator, q: Quarter, counts: dict[str, int]
                ) -> tuple[float, int | None, int | None]:

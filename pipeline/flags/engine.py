@@ -91,11 +91,15 @@ def _same_quarter_only(indicator: Indicator) -> bool:
     return indicator.seasonal or indicator.measured == "ytd"
 
 
-def judge_history(series: Series, indicator: Indicator, received_periods: set[str]
-                  ) -> list[Judgement]:
-    """Judge each quarter in turn, as the series stood when it was the latest."""
+def judge_history(series: Series, indicator: Indicator, received_periods: set[str],
+                  periods_to_flag: set[str] | None = None) -> list[Judgement]:
+    """Judge each quarter in turn, as the series stood when it was the latest: every quarter,
+    or those to flag and the one before them (to know whether a signal continues)."""
+    wanted = [k for k, p in enumerate(series.points)
+              if periods_to_flag is None or p.period in periods_to_flag]
+    start = max(0, wanted[0] - 1) if wanted else len(series.points)
     return [judge(series.upto(k), indicator, series.points[k].period in received_periods)
-            for k in range(len(series.points))]
+            for k in range(start, len(series.points))]
 
 
 def add_divergence(mine: list[Judgement], partner: list[Judgement], partner_indicator: Indicator
@@ -195,7 +199,8 @@ def flags_for_area(series_by_code: dict[str, Series], catalogue: Catalogue,
                    received: dict[str, set[str]], periods_to_flag: set[str]) -> list[Flag]:
     """Every flag for one area: each series judged over its history, pairs compared."""
     judged = {code: judge_history(series, catalogue.indicators[code],
-                                  received.get(catalogue.indicators[code].agency, set()))
+                                  received.get(catalogue.indicators[code].agency, set()),
+                                  periods_to_flag)
               for code, series in series_by_code.items()}
     for code, judgements in judged.items():
         indicator = catalogue.indicators[code]

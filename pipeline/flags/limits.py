@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
-from scipy import stats
+from scipy import special, stats
 
 from pipeline.flags.series import Point, Series
 
@@ -53,6 +54,18 @@ class Baseline:
         return sum(self.values) / len(self.values)
 
 
+def _z_of_tail(p: float) -> float:
+    """The z whose upper tail is p (0 for p of a half or more; 40 for a p too small to hold)."""
+    if p >= 0.5:
+        return 0.0
+    return -NormalDist().inv_cdf(p) if p > 0 else 40.0
+
+
+def tail_of_z(z: float) -> float:
+    """The upper tail probability beyond z (the normal distribution's survival function)."""
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
 def baseline_for(series: Series) -> Baseline | None:
     """The baseline for judging the latest quarter: the first 12 observed quarters once there
     are 12, else every earlier observed quarter (a trial baseline); None if there are none."""
@@ -70,19 +83,20 @@ class Limits:
 
     def z(self, point: Point) -> float:
         """How far the point is from the centre, in sigmas (for Poisson, the equivalent z of
-        its exact tail probability)."""
+        its exact tail probability). scipy.special's functions, not scipy.stats', because this
+        runs for every quarter of every series and they are many times faster."""
         if self.method == "poisson":
-            high = stats.poisson.sf(point.value - 1, self.centre)
-            low = stats.poisson.cdf(point.value, self.centre)
+            high = special.pdtrc(point.value - 1, self.centre) if point.value > 0 else 1.0
+            low = special.pdtr(point.value, self.centre)
             if high < low:
-                return float(stats.norm.isf(min(high, 0.5)))
-            return -float(stats.norm.isf(min(low, 0.5)))
+                return _z_of_tail(high)
+            return -_z_of_tail(low)
         return (point.value - self.centre) / self._sigma(point)
 
     def bounds(self, point: Point, z: float = SIGNAL_Z) -> tuple[float, float]:
         """The usual range for this point (at `z` sigmas)."""
         if self.method == "poisson":
-            tail = float(stats.norm.sf(z))
+            tail = tail_of_z(z)
             return (float(stats.poisson.ppf(tail, self.centre)),
                     float(stats.poisson.isf(tail, self.centre)))
         spread = z * self._sigma(point)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scipy import stats
+from scipy import special
 
-from pipeline.flags.limits import SIGNAL_Z, WARNING_Z, Baseline, Limits
+from pipeline.flags.limits import SIGNAL_Z, WARNING_Z, Baseline, Limits, tail_of_z
 from pipeline.flags.series import Series
 
 SIGNAL, WATCH = "signal", "watch"
@@ -44,7 +44,7 @@ def outside_limits(series: Series, baseline: Baseline, limits: Limits) -> Findin
         return None
     lower, upper = limits.bounds(latest)
     return Finding("outside_limits", SIGNAL, _way(z), f"{limits.method} limits",
-                   float(2 * stats.norm.sf(abs(z))), {"lower": lower, "upper": upper})
+                   2 * tail_of_z(abs(z)), {"lower": lower, "upper": upper})
 
 
 def two_of_three(series: Series, baseline: Baseline, limits: Limits) -> Finding | None:
@@ -124,12 +124,20 @@ def _count_change(now: float | None, before: float | None, rule: str, facts: dic
     difference = now - before
     if abs(difference) < MIN_CHANGE_EVENTS or abs(difference) < MIN_CHANGE_RATIO * before:
         return None
-    p_value = float(stats.binomtest(now, now + before, 0.5).pvalue)
+    p_value = two_sided_half(now, now + before)
     if p_value >= WATCH_P:
         return None
     severity = SIGNAL if p_value < SIGNAL_P else WATCH
     return Finding(rule, severity, _way(difference), "exact conditional Poisson test", p_value,
                    {**facts, "now": now, "before": before})
+
+
+def two_sided_half(k: int, n: int) -> float:
+    """The exact two-sided binomial test of k successes in n with p = 1/2 (what
+    scipy.stats.binomtest gives, as the distribution is symmetric: twice the smaller tail)."""
+    lower = special.bdtr(k, n, 0.5)
+    upper = 1.0 - special.bdtr(k - 1, n, 0.5) if k > 0 else 1.0
+    return float(min(1.0, 2 * min(lower, upper)))
 
 
 def stale_figure(series: Series) -> Finding | None:
@@ -157,8 +165,8 @@ def below_benchmark(series: Series, expected: float | None, benchmark: str
     value = series.latest.value
     if value is None or not expected:
         return None
-    p_value = float(stats.poisson.cdf(value, expected))
-    if p_value >= stats.norm.sf(SIGNAL_Z):
+    p_value = float(special.pdtr(value, expected))
+    if p_value >= tail_of_z(SIGNAL_Z):
         return None
     return Finding("below_benchmark", SIGNAL, "down", "Poisson funnel limit", p_value,
                    {"expected": expected, "benchmark": benchmark})

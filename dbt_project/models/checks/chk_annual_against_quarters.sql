@@ -1,8 +1,8 @@
 -- Each complete financial year's figure beside the range its quarters allow: a sum equals
 -- the quarters' sum; a year-end or year-to-date figure equals the Q4 figure; a ratio of sums
 -- lies between the lowest and highest quarterly figure (a weighted mean cannot leave that
--- range). Ratios allow 0.05 either side, as they are recomputed and rounded to one decimal
--- place. The suite
+-- range). Ratios allow 0.1 either side: they are recomputed and rounded to one decimal
+-- place, and an agency may round a half the other way (76.25 to 76.2 rather than 76.3). The suite
 -- expectations/annual_against_quarters.json checks the value lies in the range.
 with annual as (
     select * from {{ ref('fct_indicator_annual') }} where is_complete
@@ -39,12 +39,12 @@ select
         when 'sum' then q.quarters_sum
         when 'ratio_of_sums' then q.lowest_quarter
         else q.q4_value
-    end - case when i.is_ratio then 0.05 else 0 end as lowest_allowed,
+    end - case when i.is_ratio then 0.1 else 0 end as lowest_allowed,
     case i.annual_method
         when 'sum' then q.quarters_sum
         when 'ratio_of_sums' then q.highest_quarter
         else q.q4_value
-    end + case when i.is_ratio then 0.05 else 0 end as highest_allowed
+    end + case when i.is_ratio then 0.1 else 0 end as highest_allowed
 from annual a
 join indicators i using (indicator_code)
 join quarters q using (area_code, indicator_code, financial_year)
