@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test load sample lock benchmark-load benchmark-refresh benchmark-flags benchmark-import clean
+.PHONY: run test load sample lock benchmark benchmark-load benchmark-refresh benchmark-flags benchmark-import clean
 
 PORT ?= 8501
 CHROMIUM := /usr/bin/chromium
@@ -46,6 +46,11 @@ benchmark-load: $(STAMP)
 # Time `pqa refresh` step by step on the sample data, against `dbt build` alone.
 benchmark-refresh: $(STAMP)
 	$(BIN)/python benchmarks/refresh.py
+
+# How cost grows with areas and quarters: load, refresh, SQL floor, dashboard pages, validating
+# one return, at the sample's scale, a region and every English authority (about 15 minutes).
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/scale.py
 
 # Recall and false alarms of the flag engine on its labelled synthetic test set.
 benchmark-flags: $(STAMP)
