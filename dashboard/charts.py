@@ -133,3 +133,15 @@ def status_grid(status: pd.DataFrame) -> alt.LayerChart:
         tooltip=["agency_name", "period", "status", "file_name", "validation_queries"])
     words = base.mark_text(fontSize=9).encode(text="status:N")
     return alt.layer(cells, words).properties(title="Returns by agency and quarter", height=260)
+
+
+def benchmark_chart(long: pd.DataFrame, label: str, title: str) -> alt.Chart:
+    """The area's published yearly figure beside England, the region and its statistical
+    neighbours' mean; each line also has its own dash pattern."""
+    return alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("year:O", title="Year"),
+        y=alt.Y("value:Q", title=label, scale=alt.Scale(zero=starts_at_zero(long["value"]))),
+        color=alt.Color("series:N", title=None),
+        strokeDash=alt.StrokeDash("series:N", legend=None),
+        tooltip=["series", "year", alt.Tooltip("value:Q", format=",.1f")],
+    ).properties(title=title, height=260)

@@ -249,3 +249,42 @@ def test_every_check_passed_with_benchmarks_loaded(refreshed):
     suites = {r["suite"] for r in results}
     assert {"benchmarks", "reconciliation", "statistical_neighbours"} <= suites
     assert all(r["success"] for r in results)
+
+
+def test_a_year_outside_tolerance_raises_a_flagged_question(refreshed):
+    flags = [f for f in mart(refreshed, "flags") if f["rule"] == "differs_from_published"]
+    referrals = next(f for f in flags if f["indicator_code"] == "referrals"
+                     and f["period"] == "2024-25")
+    assert referrals["question"].startswith(
+        "Referrals to children's social care, 2024-25: the partnership's own figure is 5,229 "
+        "but the Department for Education published 4,864, a difference of +365 (+7.5%)")
+    assert referrals["question"].endswith(
+        "Can children's social care explain the difference? (Children's social care)")
+    # within tolerance: no question
+    assert not [f for f in flags if f["indicator_code"] == "rereferral_pct"
+                and f["period"] == "2024-25"]
+
+
+def test_the_explorer_shows_published_statistics_and_the_reconciliation(refreshed, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from pipeline.paths import PROJECT_ROOT
+
+    monkeypatch.setenv("PQA_DATA_DIR", str(refreshed))
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/explorer.py").run()
+    at.radio[0].set_value("Search").run()
+    at.text_input[0].set_value("referrals to children").run()
+    next(s for s in at.selectbox if s.label == "Indicator").set_value("referrals").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Compared with published statistics" in [h.value for h in at.subheader]
+    model = next(r for r in at.radio if r.label == "Statistical neighbours")
+    assert model.value == "2025"
+    published = next(d.value for d in at.dataframe if "England" in d.value.columns)
+    latest = published.iloc[0]
+    assert latest["Year"] == "2024-25" and latest["Isle of Wight"] == 4864
+    assert latest["England"] == 632830 and latest["Of"] == 153
+    own = next(d.value for d in at.dataframe if "Own figure" in d.value.columns)
+    row = own[own["Year"] == "2024-25"].iloc[0]
+    assert (row["Own figure"], row["Published"], row["Comparison"]) == (
+        5229, 4864, "outside tolerance")

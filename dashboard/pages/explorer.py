@@ -91,6 +91,60 @@ left.download_button("Download as CSV", download.to_csv(index=False).encode(),
 right.download_button("Download as Excel", excel.getvalue(), file_name=f"{code}.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
+benchmarks = data.mart("benchmarks")
+if not benchmarks.empty:
+    published = benchmarks[(benchmarks["indicator_code"] == code)
+                           & (benchmarks["area_code"] == common.area())]
+    if not published.empty:
+        st.subheader("Compared with published statistics")
+        models = sorted(published["neighbour_model"].dropna().unique(), reverse=True)
+        model = st.radio("Statistical neighbours", models, horizontal=True,
+                         format_func=lambda m: f"the {m} model") if models else None
+        if model:
+            published = published[published["neighbour_model"] == model]
+        area_name, region = published["area_name"].iloc[0], published["region_name"].iloc[0]
+        names = {"area_value": area_name, "neighbour_mean": f"statistical neighbours' mean "
+                 f"({model} model)", "england_value": "England", "region_value": region}
+        if meta["kind"] == "count":  # England's count beside one area's says nothing
+            names = {k: v for k, v in names.items() if k in ("area_value", "neighbour_mean")}
+        long = published.melt(id_vars=["year"], value_vars=list(names), var_name="series")
+        long = long.assign(series=long["series"].map(names)).dropna(subset=["value"])
+        title = (f"{meta['label']}: published figures, with statistical neighbours from the "
+                 f"{model} model")
+        graph_side, numbers_side = st.columns([3, 2])
+        graph_side.altair_chart(charts.benchmark_chart(long, meta["label"], title),
+                                width="stretch")
+        latest = published.iloc[-1]
+        graph_side.caption(
+            f"Chart of the published figures for {area_name} by year, with "
+            + ", ".join(v for k, v in names.items() if k != "area_value")
+            + f". {latest['rank_in_words']} {latest['quartile_in_words']} "
+            f"{latest['neighbour_method']}")
+        numbers_side.dataframe(published[[
+            "year", "area_value", "england_value", "region_value", "neighbour_mean",
+            "neighbour_median", "neighbours_with_figure", "rank", "authorities_ranked",
+            "quartile_in_words"]].rename(columns={
+                "year": "Year", "area_value": area_name, "england_value": "England",
+                "region_value": region, "neighbour_mean": "Neighbours' mean",
+                "neighbour_median": "Neighbours' median",
+                "neighbours_with_figure": "Neighbours with a figure", "rank": "Rank",
+                "authorities_ranked": "Of", "quartile_in_words": "Quarter"}).iloc[::-1],
+            hide_index=True, width="stretch")
+        st.caption(f"Source: {latest['source_file']} (Department for Education).")
+
+reconciliation = data.mart("reconciliation")
+if not reconciliation.empty:
+    compared = reconciliation[(reconciliation["indicator_code"] == code)
+                              & (reconciliation["area_code"] == common.area())]
+    if not compared.empty:
+        st.subheader("The partnership's own yearly figures against the published ones")
+        st.dataframe(compared[["financial_year", "local_value", "published_value", "difference",
+                               "comparison", "explanation"]].rename(columns={
+            "financial_year": "Year", "local_value": "Own figure",
+            "published_value": "Published", "difference": "Difference",
+            "comparison": "Comparison", "explanation": "In words"}).iloc[::-1],
+            hide_index=True, width="stretch")
+
 st.subheader("Compare indicators")
 default = [c for c in (code, meta["pair_code"]) if c in indicators.index]
 several = st.multiselect("Indicators to compare", list(indicators.index), default=default,
