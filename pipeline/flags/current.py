@@ -1,5 +1,6 @@
 """The flags a refresh raises, from the marts it is about to publish: every indicator series
-per area (from indicator_quarterly) and every missing return (from return_status)."""
+per area (from indicator_quarterly), every missing return (from return_status) and every
+year that differs from the published figure beyond tolerance (from reconciliation)."""
 from __future__ import annotations
 
 from collections import defaultdict
