@@ -55,7 +55,7 @@ def indicators() -> pd.DataFrame:
 def flags() -> pd.DataFrame:
     """The published flags with their reviews as they stand now in the review log."""
     published = mart("flags")
-    live = pd.DataFrame(review_log.flags())
+    live = pd.DataFrame(review_log.reviews())
     if published.empty or live.empty:
         return published
     review = live.set_index("flag_id")[["status", "owner", "response", "impact", "version",
@@ -63,6 +63,25 @@ def flags() -> pd.DataFrame:
     merged = published.drop(columns=["status", "owner", "response", "impact", "review_version",
                                      "updated_at", "updated_by"]).join(review, on="flag_id")
     return merged.rename(columns={"version": "review_version"})
+
+
+def report_table_files(area: str) -> tuple[bytes, bytes]:
+    """The yearly-report table of one area's questions, as Markdown and Excel."""
+    return _report_table_files(area, run_id(), review_log.last_change())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _report_table_files(area: str, run: str, last_change: int) -> tuple[bytes, bytes]:
+    """Made again only when a refresh publishes or someone records a change."""
+    import tempfile
+    from pathlib import Path
+
+    from pipeline.flags.export import rows_for_report, write_excel, write_markdown
+
+    rows = rows_for_report(area=area)
+    with tempfile.TemporaryDirectory() as folder:
+        return (write_markdown(rows, Path(folder) / "questions.md").read_bytes(),
+                write_excel(rows, Path(folder) / "questions.xlsx").read_bytes())
 
 
 def areas_with_returns() -> pd.DataFrame:

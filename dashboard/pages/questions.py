@@ -4,15 +4,12 @@ with its chart and evidence; the executive group records status, owner, response
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
 
 import streamlit as st
 
 from dashboard import charts, common, data
 from pipeline.flags import STATUSES
 from pipeline.flags import review_log
-from pipeline.flags.export import rows_for_report, write_excel, write_markdown
 
 who = common.require("pqa", "executive")
 common.published_or_stop()
@@ -95,10 +92,7 @@ if not past.empty:
     with st.expander(f"{len(past)} earlier question(s) the data no longer raises"):
         st.dataframe(past[["question", "status", "response", "impact"]], hide_index=True)
 
-with tempfile.TemporaryDirectory() as folder:
-    rows = rows_for_report()
-    markdown = write_markdown(rows, Path(folder) / "questions.md").read_bytes()
-    excel = write_excel(rows, Path(folder) / "questions.xlsx").read_bytes()
+markdown, excel = data.report_table_files(common.area())
 left, right = st.columns(2)
 left.download_button("Download the yearly-report table (Markdown)", markdown,
                      file_name="questions-raised.md", mime="text/markdown")

@@ -12,12 +12,14 @@ from pipeline.flags import review_log
 HEADINGS = ("Questions / matters raised", "Response", "Impact")
 
 
-def rows_for_report(financial_year: str | None = None) -> list[dict]:
+def rows_for_report(financial_year: str | None = None, area: str | None = None) -> list[dict]:
     """Flags the executive group has taken up (any status but open), plus every flag the data
-    still raises; in order of quarter. `financial_year` like 2024-25 keeps that year's only."""
+    still raises; in order of quarter. `financial_year` like 2024-25 keeps that year's only,
+    `area` one area's."""
     chosen = [f for f in review_log.flags()
               if (f["status"] != "open" or f["indicated"])
-              and (financial_year is None or f["period"].startswith(financial_year))]
+              and (financial_year is None or f["period"].startswith(financial_year))
+              and area in (None, f["area_code"])]
     return sorted(chosen, key=lambda f: (f["period"], f["agency"], f["indicator_code"] or ""))
 
 

@@ -238,6 +238,22 @@ def flags(include_closed: bool = True) -> list[dict]:
     return [r for r in rows if include_closed or r["status"] != "closed"]
 
 
+def reviews() -> list[dict]:
+    """Every flag's review alone (no question or evidence): cheap enough to read on each page
+    view, so a response recorded anywhere shows at once."""
+    with connect() as con:
+        return [dict(r) for r in con.execute(
+            "select flag_id, status, owner, response, impact, version, updated_at, updated_by "
+            "from reviews")]
+
+
+def last_change() -> int:
+    """A number that grows with every change to the log (for caching what is made from it)."""
+    with connect() as con:
+        return con.execute("select coalesce(max(change_id), 0) from review_history"
+                           ).fetchone()[0]
+
+
 def history(flag_id: str) -> list[dict]:
     with connect() as con:
         return [dict(r) for r in con.execute(
