@@ -58,11 +58,10 @@ def flags() -> pd.DataFrame:
     live = pd.DataFrame(review_log.reviews())
     if published.empty or live.empty:
         return published
-    review = live.set_index("flag_id")[["status", "owner", "response", "impact", "version",
-                                        "updated_at", "updated_by"]]
-    merged = published.drop(columns=["status", "owner", "response", "impact", "review_version",
-                                     "updated_at", "updated_by"]).join(review, on="flag_id")
-    return merged.rename(columns={"version": "review_version"})
+    live = live.rename(columns={"version": "review_version"}).set_index("flag_id")
+    merged = published.set_index("flag_id")
+    merged.update(live)  # a flag the log does not know keeps the review it was published with
+    return merged.reset_index()
 
 
 def report_table_files(area: str) -> tuple[bytes, bytes]:

@@ -29,7 +29,7 @@ from typing import Iterator
 from pipeline import paths, publish, quality, transform, warehouse
 from pipeline.catalogue import load_catalogue
 from pipeline.flags import review_log
-from pipeline.flags.current import flags_table, raise_flags
+from pipeline.flags.current import flags_table, periods_judged, raise_flags
 from pipeline.load import LoadReport, load_returns
 from pipeline.returns.findings import errors
 
@@ -132,6 +132,8 @@ def refresh(today: date | None = None, loaded_by: str | None = None) -> RefreshR
                 _log(f"{run_id} unexpected error:\n{traceback.format_exc()}")
                 raise
             finally:
+                if report.outcome == "running":  # stopped by Ctrl-C or a signal
+                    report.outcome = "interrupted"
                 report.finished_at = datetime.now(timezone.utc)
                 _record_end(con, report)
                 _write_last_refresh(report)
@@ -155,11 +157,12 @@ def _run_steps(con, report: RefreshReport, loaded_by: str | None) -> None:
                    for table in quality.tables_validated(suites) if table != publish.FLAGS}
         report.coverage = _coverage(con)
     with _step(report, "flags"):
-        raised = raise_flags(tables["indicator_quarterly"].to_pylist(),
-                             tables["return_status"].to_pylist(), load_catalogue(),
-                             tables["reconciliation"].to_pylist())
+        return_status = tables["return_status"].to_pylist()
+        raised = raise_flags(tables["indicator_quarterly"].to_pylist(), return_status,
+                             load_catalogue(), tables["reconciliation"].to_pylist())
+        judged = periods_judged(return_status)
         tables[publish.FLAGS] = checked[publish.FLAGS] = flags_table(
-            review_log.flags_with_reviews(raised, _stamp(report.started_at)))
+            review_log.flags_with_reviews(raised, _stamp(report.started_at), judged))
     with _step(report, "expectations"):
         frames = {table: data.to_pandas() for table, data in checked.items()}
         report.quality = quality.validate(frames, suites)
@@ -177,8 +180,9 @@ def _run_steps(con, report: RefreshReport, loaded_by: str | None) -> None:
         target = paths.marts_dir()
         release = publish.release_folder(target, report.run_id)
         publish.write_release(release, tables, _manifest(report))
+        # before the swap: published flags must always have their reviews (safe to repeat)
+        review_log.record_flags(raised, report.run_id, _stamp(report.started_at), judged)
         publish.swap_into_place(release, target)
-        review_log.record_flags(raised, report.run_id, _stamp(report.started_at))
     refused = [f for f in report.inbox if not f.accepted]
     report.outcome = PUBLISHED_WITH_REFUSED_RETURNS if refused else SUCCEEDED
     report.problems += [f"inbox return {f.name} refused: {f.detail}" for f in refused]

@@ -217,3 +217,26 @@ def test_definitions_write_out_the_acronyms(published):
     meanings = dict(zip(glossary["Acronym"], glossary["In full"]))
     assert meanings["CAMHS"] == "Child and Adolescent Mental Health Service"
     assert meanings["LAC"].endswith("children in care")
+
+
+def test_a_response_saved_meanwhile_by_someone_else_is_not_overwritten(refreshed, roles_file):
+    at = open_page(app("executive"), "questions")
+    flag_id = widget(at.selectbox, "Look at one question").value
+    review_log.update(flag_id, "another member", response="Their answer, saved first.")
+    widget(at.text_area, "Response").set_value("My answer, typed meanwhile.")
+    at.button[0].click().run()
+    assert any("Not saved" in e.value and "another member" in e.value for e in at.error)
+    row = next(f for f in review_log.flags() if f["flag_id"] == flag_id)
+    assert row["response"] == "Their answer, saved first." and row["version"] == 2
+
+
+def test_an_owner_or_response_can_be_cleared(refreshed, roles_file):
+    at = open_page(app("executive"), "questions")
+    flag_id = widget(at.selectbox, "Look at one question").value
+    widget(at.text_input, "Owner").set_value("Someone")
+    at.button[0].click().run()
+    widget(at.text_input, "Owner").set_value("")
+    at.button[0].click().run()
+    assert "Recorded." in texts(at)
+    row = next(f for f in review_log.flags() if f["flag_id"] == flag_id)
+    assert not row["owner"] and row["version"] == 3

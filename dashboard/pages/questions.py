@@ -15,6 +15,66 @@ who = common.require("pqa", "executive")
 common.published_or_stop()
 st.title("Flagged questions")
 
+RULE_NAMES = {
+    "outside_limits": "outside the usual range", "shift": "a run on one side of the average",
+    "trend": "a run of rises or falls", "two_of_three": "two of three quarters well away",
+    "change_from_last_year": "a change on the same quarter last year",
+    "change_over_two_quarters": "a change over two quarters",
+    "divergence": "a pair moving apart", "below_benchmark": "far below a benchmark",
+    "missing_figure": "a missing figure", "stale_figure": "the same figure again",
+    "missing_return": "a missing return", "differs_from_published": "differs from published",
+}
+METHODS = {"xmr": "the baseline's own quarter-to-quarter variation",
+           "poisson": "exact chances for small counts",
+           "p_chart": "the chances for a percentage of its denominator"}
+
+
+def evidence_in_words(evidence: dict) -> dict:
+    words = {}
+    if evidence.get("baseline"):
+        b = evidence["baseline"]
+        words["Baseline"] = (f"{b['from']} to {b['to']} ({b['quarters']} quarters, "
+                             f"{'fixed' if b['fixed'] else 'a trial until there are 12'}), "
+                             f"average {b['mean']:,.1f}")
+    if evidence.get("limits") and evidence["limits"].get("lower") is not None:
+        limits = evidence["limits"]
+        words["Usual range"] = (f"{limits['lower']:,.1f} to {limits['upper']:,.1f}, from "
+                                f"{METHODS[limits['method']]}")
+    if evidence.get("p_value") is not None:
+        words["Chance of a change this size if nothing had changed"] = \
+            f"{evidence['p_value']:.4f} ({evidence.get('test')})"
+    if evidence.get("context"):
+        words["Context"] = "; ".join(evidence["context"])
+    return words
+
+
+def record_form(flag_id: str, flag) -> None:
+    """Record status, owner, response and impact. The version the form was first shown with
+    goes with the change, so a change someone else saved meanwhile is never overwritten."""
+    shown = f"version shown {flag_id}"
+    st.session_state.setdefault(shown, int(flag["review_version"]))
+    with st.form(f"review-{flag_id}"):
+        status = st.selectbox("Status", STATUSES, index=STATUSES.index(flag["status"]),
+                              key=f"status {flag_id}")
+        owner = st.text_input("Owner", flag["owner"] or "", key=f"owner {flag_id}")
+        response = st.text_area("Response", flag["response"] or "", key=f"response {flag_id}")
+        impact = st.text_area("Impact", flag["impact"] or "", key=f"impact {flag_id}")
+        if not st.form_submit_button("Record"):
+            return
+    try:
+        version = review_log.update(flag_id, who.name,
+                                    expected_version=st.session_state[shown], status=status,
+                                    owner=owner, response=response, impact=impact)
+        st.session_state[shown] = version
+        st.success("Recorded.")
+    except review_log.ReviewConflict as exc:
+        st.session_state[shown] = int(flag["review_version"])  # what the page shows now
+        st.error(f"Not saved: {exc} The page now shows their change; your text is still in "
+                 "the form.")
+    except review_log.ReviewError as exc:
+        st.error(f"Not saved: {exc}")
+
+
 flags = data.flags()
 if flags.empty:
     st.info("The data raises no questions at present.")
@@ -62,27 +122,13 @@ if not current.empty:
         st.caption(charts.describe(series, meta["label"], [flag["period"]],
                                    charts.usual_range_frame(series, meta["kind"])))
     with st.expander("Evidence"):
-        st.write({k: evidence[k] for k in ("baseline", "limits", "test", "p_value", "context")
-                  if evidence.get(k) not in (None, [], "")})
-        st.dataframe([{"rule": r["rule"], "strength": r["severity"], "way": r["change"],
-                       "test": r["test"], "p-value": r["p_value"]}
+        st.write(evidence_in_words(evidence))
+        st.dataframe([{"What fired": RULE_NAMES.get(r["rule"], r["rule"]),
+                       "Strength": r["severity"], "Way": r["change"], "Test": r["test"],
+                       "Chance (p-value)": r["p_value"]}
                       for r in evidence.get("rules", [])], hide_index=True)
     if who.may("executive"):
-        with st.form(f"review-{chosen}"):
-            status = st.selectbox("Status", STATUSES, index=STATUSES.index(flag["status"]))
-            owner = st.text_input("Owner", flag["owner"] or "")
-            response = st.text_area("Response", flag["response"] or "")
-            impact = st.text_area("Impact", flag["impact"] or "")
-            if st.form_submit_button("Record"):
-                try:
-                    review_log.update(chosen, who.name, expected_version=int(
-                        flag["review_version"]), status=status, owner=owner or None,
-                        response=response or None, impact=impact or None)
-                    st.success("Recorded.")
-                except review_log.ReviewConflict as exc:
-                    st.error(f"Not saved: {exc}")
-                except review_log.ReviewError as exc:
-                    st.error(f"Not saved: {exc}")
+        record_form(chosen, flag)
     st.caption("History")
     st.dataframe([{"when": h["changed_at"], "who": h["changed_by"], "status": h["status"],
                    "note": h["note"] or ""} for h in review_log.history(chosen)],

@@ -17,8 +17,7 @@ from pipeline.flags.series import Point, Series
 def raise_flags(quarterly: list[dict], return_status: list[dict], catalogue: Catalogue,
                 reconciliation: list[dict] = ()) -> list[Flag]:
     """The marts' rows (dicts of column values) in; every flag the data raises out."""
-    ended = sorted({r["period"] for r in return_status})
-    periods_to_flag = set(ended[-HISTORY_QUARTERS:])
+    periods_to_flag = periods_judged(return_status)
     received = defaultdict(lambda: defaultdict(set))  # area -> agency -> periods
     for r in return_status:
         if r["status"] in ("received", "late"):
@@ -29,6 +28,18 @@ def raise_flags(quarterly: list[dict], return_status: list[dict], catalogue: Cat
     flags += _missing_returns(return_status, catalogue, periods_to_flag)
     flags += _differs_from_published(reconciliation, catalogue)
     return sorted(flags, key=lambda flag: importance(vars(flag)))
+
+
+def periods_judged(return_status: list[dict]) -> set[str]:
+    """The quarters a refresh raises flags for: the last three years of ended quarters."""
+    ended = sorted({r["period"] for r in return_status})
+    return set(ended[-HISTORY_QUARTERS:])
+
+
+def still_judged(flag: dict, judged: set[str]) -> bool:
+    """Whether this refresh judged the flag's period again (years against published figures
+    are judged every time); older flags keep what was last said of them."""
+    return flag["rule"] == "differs_from_published" or flag["period"] in judged
 
 
 def importance(flag: dict) -> tuple:

@@ -20,6 +20,7 @@ from typing import Iterator
 
 from pipeline import paths
 from pipeline.flags import STATUSES
+from pipeline.flags.current import still_judged
 from pipeline.flags.engine import Flag
 
 # Where a flag can go from each status (closing never deletes; a closed flag can be reopened).
@@ -114,9 +115,11 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def flags_with_reviews(current: list[Flag], raised_at: str) -> list[dict]:
+def flags_with_reviews(current: list[Flag], raised_at: str, judged: set[str]) -> list[dict]:
     """What flags.parquet publishes: every flag the data raises now, and every flag raised
-    before that it no longer raises, each with its review (open if none yet)."""
+    before, each with its review (open if none yet). An earlier flag for a quarter judged
+    again that the data no longer raises is marked so; one older than the quarters judged
+    keeps what was last recorded."""
     with connect() as con:
         known = {r["flag_id"]: dict(r) for r in con.execute(
             "select * from flags left join reviews using (flag_id)")}
@@ -129,7 +132,8 @@ def flags_with_reviews(current: list[Flag], raised_at: str) -> list[dict]:
         rows.append({**_flag_columns(flag), "indicated": True,
                      "first_raised_at": before["first_raised_at"], **_review_columns(before)})
     for before in known.values():
-        rows.append({**{k: before[k] for k in _FLAG_FIELDS}, "indicated": False,
+        indicated = bool(before["indicated"]) and not still_judged(before, judged)
+        rows.append({**{k: before[k] for k in _FLAG_FIELDS}, "indicated": indicated,
                      "first_raised_at": before["first_raised_at"], **_review_columns(before)})
     return rows
 
@@ -150,11 +154,14 @@ def _review_columns(row: dict) -> dict:
             "updated_at": row["updated_at"], "updated_by": row["updated_by"]}
 
 
-def record_flags(current: list[Flag], run_id: str, raised_at: str) -> None:
-    """After a refresh has published: add new flags (open), refresh the wording of flags
-    still raised, and mark those the data no longer raises; keep every review."""
+def record_flags(current: list[Flag], run_id: str, raised_at: str, judged: set[str]) -> None:
+    """When a refresh publishes: add new flags (open), refresh the wording of flags still
+    raised, and mark those the data no longer raises (among the quarters it judged again);
+    keep every review. Running it twice for the same refresh changes nothing more."""
     with connect() as con, _transaction(con):
-        indicated = {r[0] for r in con.execute("select flag_id from flags where indicated = 1")}
+        indicated = {r["flag_id"] for r in con.execute(
+            "select flag_id, rule, period from flags where indicated = 1")
+            if still_judged(dict(r), judged)}
         for flag in current:
             _record_one(con, flag, run_id, raised_at)
         for flag_id in indicated - {f.flag_id for f in current}:
