@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 .PHONY: run test load sample lock benchmark benchmark-load benchmark-refresh benchmark-flags benchmark-import clean
 
 PORT ?= 8501
+# Local mode gives whoever can reach the dashboard every role: serve it to this machine only
+# unless sign-in is set up (see README, The dashboard), then ADDRESS=0.0.0.0 make run.
+ADDRESS ?= 127.0.0.1
 CHROMIUM := /usr/bin/chromium
 
 # Bootstrap the environment, load the sample returns and the published statistics kept in
@@ -18,7 +21,7 @@ run: $(STAMP)
 	$(BIN)/pqa benchmarks neighbours
 	$(BIN)/pqa refresh
 	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true \
-		--browser.gatherUsageStats false
+		--server.address $(ADDRESS) --browser.gatherUsageStats false
 
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest

@@ -19,6 +19,8 @@ import streamlit as st
 from pipeline import paths
 
 ROLES = ("analyst", "pqa", "executive")
+ROLE_NAMES = {"analyst": "analyst", "pqa": "performance and quality assurance subgroup",
+              "executive": "executive group"}
 LOCAL_MODE = "local"
 
 

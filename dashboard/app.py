@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data
-from dashboard.access import LOCAL_MODE, current_person
+from dashboard.access import LOCAL_MODE, ROLE_NAMES, current_person
 
 PAGES = [  # file, title, icon, the roles that may open it
     ("pages/overview.py", "Overview", ":material/dashboard:", ("analyst", "pqa", "executive")),
@@ -35,7 +35,8 @@ with st.sidebar:
         st.info("Local mode: no sign-in is set up, so you have every role (load returns, view, "
                 "record responses). Set up sign-in before sharing the dashboard.")
     else:
-        st.caption(f"Signed in as {person.name} ({', '.join(sorted(person.roles))})")
+        st.caption(f"Signed in as {person.name} ("
+                   + ", ".join(ROLE_NAMES[r] for r in sorted(person.roles)) + ")")
         st.button("Sign out", on_click=st.logout)
     try:
         areas = data.areas_with_returns()

@@ -38,8 +38,8 @@ def _number(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def quarterly_chart(quarterly: pd.DataFrame, label: str, kind: str, flagged: list[str],
-                    benchmarks: pd.DataFrame | None = None) -> alt.LayerChart:
+def quarterly_chart(quarterly: pd.DataFrame, label: str, kind: str, flagged: list[str]
+                    ) -> alt.LayerChart:
     """The quarterly figures with the same quarter last year, the usual range shaded and
     flagged quarters marked with a triangle."""
     order = list(quarterly["period"])
@@ -71,10 +71,6 @@ def quarterly_chart(quarterly: pd.DataFrame, label: str, kind: str, flagged: lis
                                                   color="#b2182b").encode(
             x=x, y="value:Q", tooltip=["period", alt.Tooltip("value:Q", format=",.1f"),
                                        "note"]))
-    if benchmarks is not None and not benchmarks.empty:
-        layers.append(alt.Chart(benchmarks).mark_rule(strokeDash=[2, 2]).encode(
-            y="value:Q", color=alt.Color("benchmark:N", title="Benchmark"),
-            tooltip=["benchmark", alt.Tooltip("value:Q", format=",.1f")]))
     return alt.layer(*layers).properties(title=f"{label}, by quarter", height=320)
 
 

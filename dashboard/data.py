@@ -88,7 +88,7 @@ def areas_with_returns() -> pd.DataFrame:
     return areas[areas["has_returns"]]
 
 
-def latest_period_with_data() -> str | None:
+def latest_period_with_data(area: str | None) -> str | None:
     quarterly = mart("indicator_quarterly")
-    with_values = quarterly[quarterly["value"].notna()]
+    with_values = quarterly[quarterly["value"].notna() & (quarterly["area_code"] == area)]
     return None if with_values.empty else str(with_values["period"].max())

@@ -100,9 +100,7 @@ def refresh_lock(started_at: datetime) -> Iterator[None]:
     path = lock_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+", encoding="utf-8") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _take(lock):
             lock.seek(0)
             holder = lock.read().strip() or "an unknown time"
             raise RefreshRunning(f"a refresh is already running (started at {holder}). "
@@ -112,6 +110,18 @@ def refresh_lock(started_at: datetime) -> Iterator[None]:
         lock.write(f"{started_at:%Y-%m-%d %H:%M:%S} UTC, process {os.getpid()}\n")
         lock.flush()
         yield
+
+
+def _take(lock) -> bool:
+    """The exclusive lock, tried for a second: `pqa status` may hold a shared one for an
+    instant while it looks."""
+    for _ in range(10):
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            time.sleep(0.1)
+    return False
 
 
 def refresh(today: date | None = None, loaded_by: str | None = None) -> RefreshReport:

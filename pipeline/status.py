@@ -36,14 +36,21 @@ def print_status() -> int:
     return 0 if last and last["outcome"] == "succeeded" else 1
 
 
+def published_nothing(last: dict | None, manifest: dict) -> bool:
+    """Whether the latest refresh ran after the published one and did not publish (not just
+    a record older than the marts, as after a run stopped between publishing and logging)."""
+    return bool(last) and last["run_id"] != manifest["run_id"] and \
+        last["started_at"] > manifest["refreshed_at"]
+
+
 def refresh_running_since() -> str | None:
     """The start of the refresh holding the lock, or None when none runs."""
     path = lock_path()
     if not path.exists():
         return None
-    with open(path, "r+", encoding="utf-8") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with open(path, encoding="utf-8") as lock:  # read-only: anyone may ask
+        try:  # a shared lock is refused only while a refresh holds its exclusive one
+            fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
             return lock.read().strip() or "an unknown time"
         fcntl.flock(lock, fcntl.LOCK_UN)
@@ -66,7 +73,7 @@ def _print_last_run(last: dict) -> None:
 def _print_published(manifest: dict, last: dict | None) -> None:
     print(f"Published marts in {paths.marts_dir()}: run {manifest['run_id']}, refreshed "
           f"{_when(manifest['refreshed_at'])}.")
-    if last and last["run_id"] != manifest["run_id"]:
+    if published_nothing(last, manifest):
         print("  These are from an earlier run than the last refresh, which published nothing.")
     print(f"  {describe_coverage(manifest.get('coverage', {}))}")
     checks = manifest.get("validation", {})

@@ -207,7 +207,7 @@ def test_returns_page_shows_the_grid_queries_and_checks(published):
     assert "Every return due has come in on time." in words
     assert "154 received" in words
     frames = [d.value for d in at.dataframe]
-    assert any("Q02" in set(f.get("rule_code", [])) for f in frames)
+    assert any("Q02" in set(f.get("Rule", [])) for f in frames)
     assert any("What is checked" in f.columns for f in frames)
 
 

@@ -40,7 +40,8 @@ years = annual[(annual["area_code"] == common.area())
                & (annual["indicator_code"] == code)].sort_values("financial_year")
 flags = data.flags()
 flagged = sorted(flags.loc[(flags["indicator_code"] == code)
-                           & (flags["area_code"] == common.area()), "period"]) \
+                           & (flags["area_code"] == common.area()) & flags["indicated"]
+                           & flags["period"].str.contains(" Q"), "period"]) \
     if not flags.empty else []
 
 st.header(meta["label"])
@@ -103,14 +104,15 @@ if not benchmarks.empty:
         if model:
             published = published[published["neighbour_model"] == model]
         area_name, region = published["area_name"].iloc[0], published["region_name"].iloc[0]
-        names = {"area_value": area_name, "neighbour_mean": f"statistical neighbours' mean "
-                 f"({model} model)", "england_value": "England", "region_value": region}
+        names = {"area_value": area_name, "england_value": "England", "region_value": region}
+        if model:
+            names["neighbour_mean"] = f"statistical neighbours' mean ({model} model)"
         if meta["kind"] == "count":  # England's count beside one area's says nothing
             names = {k: v for k, v in names.items() if k in ("area_value", "neighbour_mean")}
         long = published.melt(id_vars=["year"], value_vars=list(names), var_name="series")
         long = long.assign(series=long["series"].map(names)).dropna(subset=["value"])
-        title = (f"{meta['label']}: published figures, with statistical neighbours from the "
-                 f"{model} model")
+        title = f"{meta['label']}: published figures" + (
+            f", with statistical neighbours from the {model} model" if model else "")
         graph_side, numbers_side = st.columns([3, 2])
         graph_side.altair_chart(charts.benchmark_chart(long, meta["label"], title),
                                 width="stretch")
@@ -119,7 +121,7 @@ if not benchmarks.empty:
             f"Chart of the published figures for {area_name} by year, with "
             + ", ".join(v for k, v in names.items() if k != "area_value")
             + f". {latest['rank_in_words']} {latest['quartile_in_words']} "
-            f"{latest['neighbour_method']}")
+            + (latest["neighbour_method"] if model else ""))
         numbers_side.dataframe(published[[
             "year", "area_value", "england_value", "region_value", "neighbour_mean",
             "neighbour_median", "neighbours_with_figure", "rank", "authorities_ranked",
@@ -128,7 +130,7 @@ if not benchmarks.empty:
                 "region_value": region, "neighbour_mean": "Neighbours' mean",
                 "neighbour_median": "Neighbours' median",
                 "neighbours_with_figure": "Neighbours with a figure", "rank": "Rank",
-                "authorities_ranked": "Of", "quartile_in_words": "Quarter"}).iloc[::-1],
+                "authorities_ranked": "Of", "quartile_in_words": "Quarter of authorities"}).iloc[::-1],
             hide_index=True, width="stretch")
         st.caption(f"Source: {latest['source_file']} (Department for Education).")
 

@@ -6,28 +6,31 @@ from datetime import datetime
 import streamlit as st
 
 from dashboard import common, data
+from pipeline.status import published_nothing
 
 common.require("analyst", "pqa", "executive")
 manifest = common.published_or_stop()
 st.title("Overview")
 
 refreshed = datetime.fromisoformat(manifest["refreshed_at"])
-latest = data.latest_period_with_data()
+latest = data.latest_period_with_data(common.area())
 st.write(f"Data up to **{latest or 'no quarter yet'}**, refreshed at "
          f"{refreshed:%H:%M on %d %B %Y} (UTC).")
 last = data.last_refresh()
-if last and last["run_id"] != manifest["run_id"]:
+if published_nothing(last, manifest):
     started = datetime.fromisoformat(last["started_at"])
     st.warning(f"The last refresh, at {started:%H:%M on %d %B %Y}, did not publish "
                f"({last['outcome']}): " + "; ".join(last.get("problems") or [])
                + " The figures shown are from the refresh before it.")
-elif last:
+elif last and last["outcome"] == "succeeded":
     st.success(f"The last refresh succeeded; every check passed "
                f"({manifest['validation']['passed']} checks).")
+elif last:
+    st.warning(f"The last refresh published, but: " + "; ".join(last.get("problems") or []))
 
 flags = data.flags()
-open_questions = flags[(flags["status"] != "closed") & flags["indicated"]] if not flags.empty \
-    else flags
+open_questions = flags[(flags["status"] != "closed") & flags["indicated"]
+                       & (flags["area_code"] == common.area())] if not flags.empty else flags
 st.metric("Open questions for the executive group", len(open_questions))
 
 indicators = data.indicators()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, common, data
+from pipeline.status import published_nothing
 
 common.require("analyst", "pqa")
 manifest = common.published_or_stop()
@@ -40,16 +41,18 @@ queries = queries[queries["area_code"] == common.area()]
 if queries.empty:
     st.write("No return that counts raised a query.")
 else:
-    st.dataframe(queries[["agency", "period", "file_name", "rule_code", "source_row",
-                          "source_column", "message"]], hide_index=True,
-                 width="stretch")
+    st.dataframe(queries.assign(agency=queries["agency"].map(names))[[
+        "agency", "period", "file_name", "rule_code", "source_row", "source_column", "message"]]
+        .rename(columns={"agency": "Agency", "period": "Quarter", "file_name": "File",
+                         "rule_code": "Rule", "source_row": "Row", "source_column": "Column",
+                         "message": "Query"}), hide_index=True, width="stretch")
 
 st.subheader("Checks before publishing")
 results = data.mart("expectation_results")
 st.write(f"The published data passed {manifest['validation']['passed']} checks, with "
          f"{manifest['validation']['failed']} failed, in the refresh {manifest['run_id']}.")
 last = data.last_refresh()
-if last and last["run_id"] != manifest["run_id"]:
+if published_nothing(last, manifest):
     st.error(f"The last refresh ({last['run_id']}) published nothing: "
              + "; ".join(last.get("problems") or [last["outcome"]]))
 st.dataframe(results[["suite", "description", "success", "unexpected_count", "examples"]]

@@ -153,14 +153,12 @@ def _p_chart(baseline: Baseline) -> Limits:
 
 
 def usual_range(series: Series, kind: str) -> tuple[Baseline, Limits] | None:
-    """The baseline and limits the whole series is judged against today (the fixed baseline
-    once there are 12 quarters), for charts that shade the usual range."""
-    observed = [p for p in series.points if p.observed]
-    if len(observed) <= BASELINE_QUARTERS:
-        baseline = Baseline(tuple(observed), fixed=False) if observed else None
-    else:
-        baseline = Baseline(tuple(observed[:BASELINE_QUARTERS]), fixed=True)
-    if baseline is None or series.latest.value is None:
+    """The baseline and limits the latest quarter is judged against (as the flag engine
+    judges it), for charts that shade the usual range."""
+    observed = tuple(p for p in series.points if p.observed)
+    if not observed:
         return None
-    limits = limits_for(kind, baseline, series.latest)
+    judged = Series(series.area_code, series.indicator_code, observed)
+    baseline = baseline_for(judged)
+    limits = limits_for(kind, baseline, judged.latest) if baseline else None
     return (baseline, limits) if limits else None

@@ -67,8 +67,6 @@ def strength(finding: Finding, small: bool) -> str:
     if small:
         return (f"The numbers are small, so this could be chance ({odds})." if odds else
                 "The numbers are small, so this could be chance.")
-    if finding.severity == "signal":
-        return f"This is unlikely to be chance ({odds})." if odds else ""
     return f"This could be chance ({odds}), so it is one to watch." if odds else ""
 
 
@@ -132,9 +130,9 @@ def _first_sentence(indicator: Indicator, series: Series, finding: Finding, fact
         return (f"{label}: {value} {at}{record_words}; two of the last three quarters were "
                 f"well {side} the usual level of {show(facts['centre'], kind)}.")
     if rule == "change_from_last_year":
-        return (f"{label}: {value} {at} against {show(finding.facts['before'], kind)} in "
-                f"{finding.facts['compared_with']}, the same quarter last year"
-                f"{record_words}.")
+        return (f"{label}: {value} {at}{record_words}, against "
+                f"{show(finding.facts['before'], kind)} in {finding.facts['compared_with']}, "
+                f"the same quarter last year.")
     if rule == "change_over_two_quarters":
         now, before = finding.facts["periods"], finding.facts["compared_periods"]
         return (f"{label}: {show(finding.facts['now'], kind)} in {now[0]} and {now[1]} "
@@ -142,7 +140,7 @@ def _first_sentence(indicator: Indicator, series: Series, finding: Finding, fact
                 f"{before[1]}.")
     if rule == "divergence":
         partner = facts["partner_label"][0].lower() + facts["partner_label"][1:]
-        return (f"{label}: {value} {at}, {_went(finding.change)} and outside its usual range, "
+        return (f"{label}: {value} {at}, {_went(finding.change)} and away from its usual level, "
                 f"while {partner} {'rose' if facts['partner_change'] == 'up' else 'fell'} to "
                 f"{show(facts['partner_value'], facts['partner_kind'])}: the two are moving in "
                 f"opposite directions.")
