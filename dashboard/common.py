@@ -40,13 +40,12 @@ def figure(value, kind: str) -> str:
 
 
 def travel(change, better: str) -> str:
-    """Direction of travel in words, following polarity."""
+    """Direction of travel in a word, following polarity (short: it must fit a tile)."""
     if change is None or change != change or change == 0:
         return "no change"
-    way = "up" if change > 0 else "down"
     if better == "neutral":
-        return f"{way}; neither better nor worse in itself"
-    return f"{way}, {'better' if (way == 'up') == (better == 'up') else 'worse'}"
+        return "neutral"  # neither direction is better in itself (the tile's help says so)
+    return "better" if (change > 0) == (better == "up") else "worse"
 
 
 def metric_colour(better: str) -> str:

@@ -123,7 +123,7 @@ def test_overview_shows_the_latest_figures_and_open_questions(published):
     open_count = sum(f["indicated"] and f["status"] != "closed" for f in flags)
     metrics = {m.label: m for m in at.metric}
     assert metrics["Open questions for the executive group"].value == str(open_count)
-    families = metrics["Families with children living in bed and breakfast (2026-27 Q2)"]
+    families = metrics["Families with children living in bed and breakfast"]
     assert families.value == "27"
     assert "worse" not in families.delta and "better" in families.delta  # 27 against 35
 

@@ -130,7 +130,8 @@ if not benchmarks.empty:
                 "region_value": region, "neighbour_mean": "Neighbours' mean",
                 "neighbour_median": "Neighbours' median",
                 "neighbours_with_figure": "Neighbours with a figure", "rank": "Rank",
-                "authorities_ranked": "Of", "quartile_in_words": "Quarter of authorities"}).iloc[::-1],
+                "authorities_ranked": "Of",
+                "quartile_in_words": "Quarter of authorities"}).iloc[::-1],
             hide_index=True, width="stretch")
         st.caption(f"Source: {latest['source_file']} (Department for Education).")
 

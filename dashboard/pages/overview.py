@@ -45,13 +45,15 @@ for priority, group in indicators.groupby("priority", sort=False):
     if not shown:
         st.caption("No figures yet.")
         continue
-    columns = st.columns(4)
+    columns = st.columns(3)
     for n, code in enumerate(shown):
         meta, row = indicators.loc[code], latest_rows.loc[code]
         change = row["change_from_same_quarter_last_year"]
-        columns[n % 4].metric(
-            f"{meta['label']} ({row['period']})", common.figure(row["value"], meta["kind"]),
+        columns[n % 3].metric(
+            meta["label"], common.figure(row["value"], meta["kind"]),
             delta=None if change != change else
-            f"{change:+,.1f} on a year before: {common.travel(change, meta['better'])}",
-            delta_color=common.metric_colour(meta["better"]), help=meta["definition"],
-            border=True)
+            f"{change:+,.{0 if meta['kind'] == 'count' else 1}f} on a year before, "
+            f"{common.travel(change, meta['better'])}",
+            delta_color=common.metric_colour(meta["better"]), border=True,
+            help=f"{row['period']}. {meta['definition']} "
+                 f"{meta['polarity_in_words'].capitalize()}.")

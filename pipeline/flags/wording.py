@@ -34,7 +34,8 @@ def show_range(lower: float, upper: float, kind: str) -> str:
 
 
 def ordinal(number: int) -> str:
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    endings = {1: "st", 2: "nd", 3: "rd"}
+    suffix = "th" if 10 <= number % 100 <= 20 else endings.get(number % 10, "th")
     return f"{number}{suffix}"
 
 
