@@ -11,7 +11,6 @@ import streamlit as st
 from pipeline import paths
 from pipeline.flags import review_log
 from pipeline.publish import read_manifest
-from pipeline.refresh import last_refresh_path
 
 
 class NothingPublished(Exception):
@@ -43,7 +42,7 @@ def mart(name: str) -> pd.DataFrame:
 
 def last_refresh() -> dict | None:
     try:
-        return json.loads(last_refresh_path().read_text(encoding="utf-8"))
+        return json.loads(paths.last_refresh_path().read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 

@@ -46,6 +46,17 @@ def logs_dir() -> Path:
     return Path(os.environ.get("PQA_LOGS_DIR", data_dir() / "logs"))
 
 
+def refresh_lock_path() -> Path:
+    """Held by the running refresh (an operating-system lock), with when it started."""
+    return data_dir() / "refresh.lock"
+
+
+def last_refresh_path() -> Path:
+    """The latest refresh's record, readable without opening the warehouse (`pqa status`,
+    the dashboard)."""
+    return logs_dir() / "last-refresh.json"
+
+
 def work_dir() -> Path:
     """Scratch space the pipeline rebuilds at will: dbt's compiled SQL and parse cache."""
     return data_dir() / "build"

@@ -91,13 +91,9 @@ class RefreshReport:
         }
 
 
-def lock_path() -> Path:
-    return paths.data_dir() / "refresh.lock"
-
-
 @contextmanager
 def refresh_lock(started_at: datetime) -> Iterator[None]:
-    path = lock_path()
+    path = paths.refresh_lock_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+", encoding="utf-8") as lock:
         if not _take(lock):
@@ -293,13 +289,8 @@ def _record_end(con, report: RefreshReport) -> None:
          f"{json.dumps(report.step_seconds)}" + "".join(f"\n  {p}" for p in report.problems))
 
 
-def last_refresh_path() -> Path:
-    """The latest run's record, readable without opening the warehouse (the dashboard)."""
-    return paths.logs_dir() / "last-refresh.json"
-
-
 def _write_last_refresh(report: RefreshReport) -> None:
-    path = last_refresh_path()
+    path = paths.last_refresh_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".json.partial")
     partial.write_text(json.dumps(report.as_record(), indent=2, default=str) + "\n",

@@ -2,9 +2,13 @@
 its place in the file and what to do."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pipeline import paths, warehouse
 from pipeline.load import FileOutcome, LoadReport
-from pipeline.refresh import RefreshReport
+
+if TYPE_CHECKING:  # importing the refresh would bring dbt's and the flags' imports to `status`
+    from pipeline.refresh import RefreshReport
 from pipeline.returns.findings import errors, queries
 
 

@@ -11,7 +11,6 @@ from datetime import datetime
 import pyarrow.parquet as pq
 
 from pipeline import paths, publish
-from pipeline.refresh import last_refresh_path, lock_path
 from pipeline.report import describe_coverage
 
 RECENT_QUARTERS = 4  # returns listed for this many latest ended quarters
@@ -22,7 +21,7 @@ def print_status() -> int:
     running = refresh_running_since()
     if running:
         print(f"A refresh is running now (started at {running}).")
-    last = _read_json(last_refresh_path())
+    last = _read_json(paths.last_refresh_path())
     if last is None:
         print("No refresh has run yet: run `pqa refresh`.")
     else:
@@ -45,7 +44,7 @@ def published_nothing(last: dict | None, manifest: dict) -> bool:
 
 def refresh_running_since() -> str | None:
     """The start of the refresh holding the lock, or None when none runs."""
-    path = lock_path()
+    path = paths.refresh_lock_path()
     if not path.exists():
         return None
     with open(path, encoding="utf-8") as lock:  # read-only: anyone may ask
