@@ -58,5 +58,12 @@ def last_refresh_path() -> Path:
 
 
 def work_dir() -> Path:
-    """Scratch space the pipeline rebuilds at will: dbt's compiled SQL and parse cache."""
+    """Scratch space the pipeline rebuilds at will."""
     return data_dir() / "build"
+
+
+def dbt_target_dir() -> Path:
+    """dbt's compiled SQL and its parse cache (`PQA_DBT_TARGET`, default data/build/dbt-target).
+    dbt reuses the parse of the last run only when it finds it here, so this must stay the same
+    from one refresh to the next; the test suite points every test's refresh at one folder."""
+    return Path(os.environ.get("PQA_DBT_TARGET", work_dir() / "dbt-target"))

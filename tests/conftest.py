@@ -17,10 +17,18 @@ TODAY = date(2026, 11, 22)
 TIDY_HEADER = ["area_code", "period", "indicator_code", "value", "numerator", "denominator"]
 
 
+@pytest.fixture(scope="session")
+def dbt_target(tmp_path_factory) -> Path:
+    """One dbt target folder for the whole suite, so dbt parses the project once and reuses
+    that parse in every later refresh (a parse costs seconds; the suite refreshes often)."""
+    return tmp_path_factory.mktemp("dbt-target")
+
+
 @pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch) -> Path:
+def data_dir(tmp_path, monkeypatch, dbt_target) -> Path:
     folder = tmp_path / "data"
     monkeypatch.setenv("PQA_DATA_DIR", str(folder))
+    monkeypatch.setenv("PQA_DBT_TARGET", str(dbt_target))
     monkeypatch.setenv("PQA_USER", "test analyst")
     monkeypatch.delenv("PQA_WAREHOUSE", raising=False)
     for setting in ("PQA_ARCHIVE_DIR", "PQA_INBOX_DIR", "PQA_MARTS_DIR", "PQA_LOGS_DIR"):
@@ -48,7 +56,7 @@ def good_housing_rows(period: str = "2024-25 Q3", families: int = 41, children: 
 
 
 @pytest.fixture(scope="session")
-def sample_refreshed(tmp_path_factory) -> Path:
+def sample_refreshed(tmp_path_factory, dbt_target) -> Path:
     """A data folder with every sample return loaded and one refresh published (shared by the
     tests that only read it; tests that change it copy it with `refreshed`)."""
     from pipeline.load import load_returns
@@ -57,6 +65,7 @@ def sample_refreshed(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("refreshed") / "data"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PQA_DATA_DIR", str(folder))
+        mp.setenv("PQA_DBT_TARGET", str(dbt_target))
         mp.setenv("PQA_USER", "test analyst")
         load_returns(sorted(SAMPLE_DIR.iterdir()), today=TODAY)
         report = refresh(today=TODAY)

@@ -26,11 +26,12 @@ LOOKED_AFTER = "Children looked after on 31 March each year"
 
 
 @pytest.fixture(scope="module")
-def refreshed(tmp_path_factory) -> Path:
+def refreshed(tmp_path_factory, dbt_target) -> Path:
     """A data folder with the sample returns, the published statistics and one refresh."""
     folder = tmp_path_factory.mktemp("benchmarks") / "data"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PQA_DATA_DIR", str(folder))
+        mp.setenv("PQA_DBT_TARGET", str(dbt_target))
         mp.setenv("PQA_USER", "test analyst")
         load_returns(sorted(SAMPLE_DIR.iterdir()), today=TODAY)
         published = sorted(REFERENCE.glob("*.csv")) + sorted(FIXTURES.glob("*.csv"))
