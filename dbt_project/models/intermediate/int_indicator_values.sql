@@ -51,7 +51,7 @@ select
     p.mid_year as population_mid_year,
     p.mid_year < w.financial_year_start as population_carried_forward,
     case when w.kind = 'rate_per_10k'
-        then {{ scaled_ratio('w.kind', 'w.numerator', 'p.children_0_17') }}
+            then {{ scaled_ratio('w.kind', 'w.numerator', 'p.children_0_17') }}
     end as rate_per_10k,
     w.submission_id
 from with_parts w

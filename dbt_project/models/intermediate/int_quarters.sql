@@ -21,7 +21,7 @@ quarters as (
         r.period_index,
         b.last_ended_index
     from bounds b
-    cross join range(b.first_index, b.last_index + 1) as r(period_index)
+    cross join range(b.first_index, b.last_index + 1) as r (period_index)
 )
 
 select

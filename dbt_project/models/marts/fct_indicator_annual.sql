@@ -41,19 +41,25 @@ made as (
         quarters_reported,
         latest_period,
         case annual_method when 'ratio_of_sums' then numerator_sum
-            when 'sum' then null else latest_numerator end as numerator,
+            when 'sum' then null else latest_numerator
+        end as numerator,
         case annual_method when 'ratio_of_sums' then denominator_sum
-            when 'sum' then null else latest_denominator end as denominator,
+            when 'sum' then null else latest_denominator
+        end as denominator,
         case annual_method when 'sum' then value_sum
-            when 'ratio_of_sums' then
-                {{ scaled_ratio('kind', 'numerator_sum', 'denominator_sum') }}
+            when 'ratio_of_sums'
+                then
+                    {{ scaled_ratio('kind', 'numerator_sum', 'denominator_sum') }}
             -- year end and year to date: the year-end quarter's figure, recomputed from its
             -- numerator and denominator where it has them
-            else coalesce({{ scaled_ratio('kind', 'latest_numerator', 'latest_denominator') }},
-                          latest_value)
+            else coalesce(
+                    {{ scaled_ratio('kind', 'latest_numerator', 'latest_denominator') }},
+                    latest_value
+                )
         end as value,
         case when annual_method in ('year_end', 'ytd_q4') then has_year_end
-            else quarters_reported = 4 end as is_complete
+            else quarters_reported = 4
+        end as is_complete
     from years
 ),
 
@@ -71,8 +77,9 @@ with_previous as (
     select
         *,
         case when is_complete and previous_is_complete
-                  and previous_year_start = financial_year_start - 1
-            then previous_value end as previous_year_value
+                and previous_year_start = financial_year_start - 1
+                then previous_value
+        end as previous_year_value
     from compared
 )
 

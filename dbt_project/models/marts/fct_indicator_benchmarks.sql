@@ -31,9 +31,9 @@ authorities_by_old_code as (
     from authorities
     where old_la_code is not null
     qualify row_number() over (
-        partition by indicator_code, period_kind, year, old_la_code
-        order by value is null, area_code desc
-    ) = 1
+            partition by indicator_code, period_kind, year, old_la_code
+            order by value is null, area_code desc
+        ) = 1
 ),
 
 england as (
@@ -57,9 +57,10 @@ ranked as (
         i.kind,
         i.better,
         case when a.value is not null then rank() over (
-            partition by a.indicator_code, a.period_kind, a.year
-            order by case when i.better = 'down' then a.value else -a.value end nulls last
-        ) end as rank,
+                    partition by a.indicator_code, a.period_kind, a.year
+                    order by case when i.better = 'down' then a.value else -a.value end nulls last
+                )
+        end as rank,
         count(a.value) over (partition by a.indicator_code, a.period_kind, a.year)
             as authorities_ranked
     from authorities a
@@ -71,7 +72,7 @@ quartiled as (
         *,
         -- least() skips nulls, so an authority without a rank must be kept out explicitly
         case when rank is not null then
-            cast(least(4, floor(4.0 * (rank - 1) / authorities_ranked) + 1) as integer)
+                cast(least(4, floor(4.0 * (rank - 1) / authorities_ranked) + 1) as integer)
         end as quartile
     from ranked
 ),
@@ -135,10 +136,12 @@ select
     round(nf.neighbour_mean, 1) as neighbour_mean,
     round(nf.neighbour_median, 1) as neighbour_median,
     case
-        when m.model is null then
-            'No statistical-neighbour model has been imported (pqa benchmarks neighbours).'
-        when nf.neighbours_in_model is null then
-            'The authority is not in the ' || m.model || ' statistical-neighbour model.'
+        when m.model is null
+            then
+                'No statistical-neighbour model has been imported (pqa benchmarks neighbours).'
+        when nf.neighbours_in_model is null
+            then
+                'The authority is not in the ' || m.model || ' statistical-neighbour model.'
         else
             'Mean and median of the published figures of the authority''s '
             || nf.neighbours_in_model || ' statistical neighbours in the Department for '
@@ -165,16 +168,23 @@ select
     end as rank_in_words,
     case
         when r.rank is null then null
-        when r.better in ('up', 'down') then
-            ['In the best quarter of local authorities.',
-             'In the second-best quarter of local authorities.',
-             'In the second-worst quarter of local authorities.',
-             'In the worst quarter of local authorities.'][r.quartile]
+        when r.better in ('up', 'down')
+            then
+                [
+                    'In the best quarter of local authorities.',
+                    'In the second-best quarter of local authorities.',
+                    'In the second-worst quarter of local authorities.',
+                    'In the worst quarter of local authorities.'
+                ][r.quartile
+                ]
         else
-            ['Among the highest quarter of local authorities',
-             'In the second-highest quarter of local authorities',
-             'In the second-lowest quarter of local authorities',
-             'Among the lowest quarter of local authorities'][r.quartile]
+            [
+                'Among the highest quarter of local authorities',
+                'In the second-highest quarter of local authorities',
+                'In the second-lowest quarter of local authorities',
+                'Among the lowest quarter of local authorities'
+            ][r.quartile
+            ]
             || ' (neither higher nor lower is better in itself).'
     end as quartile_in_words,
     r.unit,

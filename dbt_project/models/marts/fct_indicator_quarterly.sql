@@ -26,8 +26,10 @@ compared as (
     join indicators i using (indicator_code)
     window
         series as (partition by s.area_code, s.indicator_code order by s.period_index),
-        last_four as (partition by s.area_code, s.indicator_code order by s.period_index
-                      rows between 3 preceding and current row)
+        last_four as (
+            partition by s.area_code, s.indicator_code order by s.period_index
+            rows between 3 preceding and current row
+        )
 )
 
 select
@@ -58,8 +60,9 @@ select
     -- averaged. Year-to-date counts restart each April, so they have no rolling figure.
     case
         when quarters_in_last_four < 4 or measured = 'ytd' then null
-        when kind <> 'count' then
-            {{ scaled_ratio('kind', 'numerator_last_four', 'denominator_last_four') }}
+        when kind <> 'count'
+            then
+                {{ scaled_ratio('kind', 'numerator_last_four', 'denominator_last_four') }}
         when measured = 'flow' then sum_last_four
         else round(mean_last_four, 1)
     end as rolling_four_quarter_value,

@@ -85,10 +85,11 @@ judged as (
             else abs(raw_difference) <= tolerance / 100.0 * abs(published_value) + 1e-9
         end as within_tolerance,
         case tolerance_in
-            when 'points' then
-                {{ show_figure('tolerance') }}
-                || case when kind = 'proportion' then ' percentage point' else ' point' end
-                || case when tolerance = 1 then '' else 's' end
+            when 'points'
+                then
+                    {{ show_figure('tolerance') }}
+                    || case when kind = 'proportion' then ' percentage point' else ' point' end
+                    || case when tolerance = 1 then '' else 's' end
             else {{ show_figure('tolerance') }} || '% of the published figure'
         end as tolerance_in_words,
         case when kind = 'proportion' then '%' else '' end as unit_sign
@@ -120,26 +121,32 @@ select
     end as comparison,
     label || ', ' || financial_year || ': '
     || case
-        when published_value is not null then
-            'the partnership''s own figure is ' || {{ show_figure('local_value') }} || unit_sign
-            || ' and the Department for Education published '
-            || {{ show_figure('published_value') }} || unit_sign || ' for '
-            || published_period_in_words
-            || '. The difference is ' || {{ show_figure('difference', signed=true) }}
-            || case when kind = 'proportion' then ' percentage points' else '' end
-            || coalesce(' (' || {{ show_figure('difference_pct', signed=true) }}
-                        || '% of the published figure)', '')
-            || case when within_tolerance then ', within the ' || tolerance_in_words
-                    || ' allowed.'
-                else ', more than the ' || tolerance_in_words || ' allowed: ask '
-                    || lower(agency_name) || ' to explain the difference.'
-            end
-        when published_symbol is not null then
-            'the Department for Education published no figure for ' || published_period_in_words
-            || ' (' || published_no_figure_reason || '), so the two cannot be compared.'
-        when latest_published_year is null or financial_year > latest_published_year then
-            'no published figure for this year has been imported yet (the imported statistics '
-            || coalesce('run to ' || latest_published_year, 'are not loaded') || ').'
+        when published_value is not null
+            then
+                'the partnership''s own figure is ' || {{ show_figure('local_value') }} || unit_sign
+                || ' and the Department for Education published '
+                || {{ show_figure('published_value') }} || unit_sign || ' for '
+                || published_period_in_words
+                || '. The difference is ' || {{ show_figure('difference', signed=true) }}
+                || case when kind = 'proportion' then ' percentage points' else '' end
+                || coalesce(
+                    ' (' || {{ show_figure('difference_pct', signed=true) }}
+                    || '% of the published figure)', ''
+                )
+                || case when within_tolerance
+                        then ', within the ' || tolerance_in_words
+                            || ' allowed.'
+                    else ', more than the ' || tolerance_in_words || ' allowed: ask '
+                        || lower(agency_name) || ' to explain the difference.'
+                end
+        when published_symbol is not null
+            then
+                'the Department for Education published no figure for ' || published_period_in_words
+                || ' (' || published_no_figure_reason || '), so the two cannot be compared.'
+        when latest_published_year is null or financial_year > latest_published_year
+            then
+                'no published figure for this year has been imported yet (the imported statistics '
+                || coalesce('run to ' || latest_published_year, 'are not loaded') || ').'
         else
             'the imported statistics have no figure for this area and year.'
     end as explanation,

@@ -61,7 +61,7 @@ select
         when p.submission_id is null and {{ as_of_date() }} > q.return_due_date then 'missing'
         when p.submission_id is null then 'awaited'
         when cast(p.first_loaded_at as date) > q.return_due_date
-             and q.return_due_date >= f.first_load_date then 'late'
+            and q.return_due_date >= f.first_load_date then 'late'
         else 'received'
     end as status,
     p.submission_id,
