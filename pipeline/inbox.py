@@ -94,6 +94,10 @@ def take(loaded_by: str | None, today: date, settle: float | None = None) -> lis
     handled += waiting
     for path, signature in ready:
         handled.append(_take_one(path, signature, loaded_by, today))
+    try:
+        (inbox / LOADING).rmdir()  # empty once every file is filed
+    except OSError:
+        pass
     return handled
 
 
