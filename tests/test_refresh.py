@@ -145,9 +145,9 @@ def test_refreshing_the_same_data_again_gives_identical_marts(refreshed, sample_
     report = refresh(today=TODAY)
     assert report.outcome == "succeeded"
     assert (refreshed / "marts" / "my notes.xlsx").read_bytes() == b"an analyst's notes"
-    assert report.notices == [f"{refreshed / 'marts'} holds file(s) the refresh does not write: "
-                              "my notes.xlsx. They were kept, but that folder is for the "
-                              "published marts: keep your own files elsewhere"]
+    assert report.notices == [(f"{refreshed / 'marts'} holds file(s) the refresh does not "
+                               "write: my notes.xlsx. They were kept, but that folder is for "
+                               "the published marts: keep your own files elsewhere")]
     before = json.loads((sample_refreshed / "marts" / "manifest.json").read_text())
     after = json.loads((refreshed / "marts" / "manifest.json").read_text())
     assert after["run_id"] != before["run_id"]
