@@ -132,9 +132,10 @@ def refresh(today: date | None = None, loaded_by: str | None = None) -> RefreshR
                 report.outcome, report.problems = FAILED, report.problems + [str(exc)]
             except Exception as exc:  # recorded as this run's failure, with what it loaded
                 report.outcome, report.unexpected = FAILED, True
+                step = f" at the step '{report.failed_step}'" if report.failed_step else ""
                 report.problems.append(
-                    f"unexpected error at the step '{report.failed_step}': "
-                    f"{type(exc).__name__}: {exc} (details in {paths.logs_dir() / 'refresh.log'})")
+                    f"unexpected error{step}: {type(exc).__name__}: {exc} "
+                    f"(details in {paths.logs_dir() / 'refresh.log'})")
                 _log(f"{run_id} unexpected error:\n{traceback.format_exc()}")
             finally:
                 if report.outcome == "running":  # stopped by Ctrl-C or a signal

@@ -30,8 +30,8 @@ def print_status() -> int:
     if died:
         print(f"The last refresh, started {_when(died['started_at'])} (run {died['run_id']}), "
               "never finished: it was stopped (killed, or out of memory or disk space) before "
-              "it could record its end. The published marts are those of an earlier run. See "
-              f"{paths.logs_dir() / 'refresh.log'}, then run `pqa refresh` again.")
+              f"it could record its end. See {paths.logs_dir() / 'refresh.log'}, then run "
+              "`pqa refresh` again.")
     if last is None:
         print("No refresh has finished yet: run `pqa refresh`." if started else
               "No refresh has run yet: run `pqa refresh`.")

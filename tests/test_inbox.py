@@ -86,7 +86,8 @@ def test_a_file_the_reader_cannot_handle_is_refused_and_the_files_around_it_load
 
 @pytest.mark.parametrize("make, reason", [
     (lambda p: p.mkdir(), "this is a folder, not a file"),
-    (lambda p: p.symlink_to(p.parent / "nowhere.csv"), "this is a link to a file that is not there"),
+    (lambda p: p.symlink_to(p.parent / "nowhere.csv"),
+     "this is a link to a file that is not there"),
     (lambda p: os.mkfifo(p), "this is not an ordinary file"),  # reading it would wait for ever
 ])
 def test_something_that_is_not_a_readable_file_is_refused_without_stopping(
