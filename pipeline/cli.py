@@ -37,15 +37,26 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:  # the last line of defence: a message, never a traceback
-        log = paths.logs_dir() / "pqa-errors.log"
+        where = _log_unexpected(argv)
+        print(f"Something went wrong: {type(exc).__name__}: {exc}. Nothing was changed. "
+              f"{where}", file=sys.stderr)
+        return EXIT_UNEXPECTED
+
+
+def _log_unexpected(argv: list[str] | None) -> str:
+    """Write the traceback of the error being handled to data/logs/pqa-errors.log, and say
+    where it is; when even that cannot be written (a full disk), say so in the same line."""
+    log = paths.logs_dir() / "pqa-errors.log"
+    try:
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "a", encoding="utf-8") as f:
             command = " ".join(argv or sys.argv[1:])
             f.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} pqa {command}\n")
             f.write(traceback.format_exc())
-        print(f"Something went wrong: {type(exc).__name__}: {exc}. Nothing was changed. "
-              f"Details are in {log}.", file=sys.stderr)
-        return EXIT_UNEXPECTED
+    except OSError as failed:  # the message must still be one plain line
+        return (f"The details could not be written to {log} either "
+                f"({failed.strerror or type(failed).__name__}): check the disk has space.")
+    return f"Details are in {log}."
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -237,6 +248,8 @@ def _refresh(args) -> int:
         print(f"Busy: {exc}", file=sys.stderr)
         return EXIT_BUSY
     print_refresh_report(report)
+    if report.unexpected:
+        return EXIT_UNEXPECTED
     return 0 if report.outcome == "succeeded" else EXIT_REFUSED
 
 

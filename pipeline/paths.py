@@ -57,6 +57,12 @@ def last_refresh_path() -> Path:
     return logs_dir() / "last-refresh.json"
 
 
+def refresh_started_path() -> Path:
+    """The latest refresh's start, written before it does anything: a start with no matching
+    last-refresh.json is a run that never finished (`pqa status`)."""
+    return logs_dir() / "refresh-started.json"
+
+
 def work_dir() -> Path:
     """Scratch space the pipeline rebuilds at will."""
     return data_dir() / "build"

@@ -4,6 +4,10 @@ A refresh writes a complete new folder beside data/marts/ and then exchanges the
 in one step (Linux `renameat2` with RENAME_EXCHANGE), so a reader of data/marts/ sees either
 every old file or every new one, and a refresh killed at any moment leaves the old marts as
 they were. Leftovers of a killed refresh are cleared by the next one.
+
+Anything else found in the published folder (someone's notes, a copied spreadsheet) is kept:
+it is linked into the new folder before the exchange, so it is never deleted with the old
+marts, and the refresh names it so it can be moved somewhere better.
 """
 from __future__ import annotations
 
@@ -67,10 +71,11 @@ def write_release(folder: Path, tables: dict[str, pa.Table], manifest: dict) -> 
     return files
 
 
-def swap_into_place(release: Path, target: Path) -> None:
-    """Make `release` the published folder `target` in one step; the old one is removed."""
-    if (target / ".gitkeep").exists():
-        (release / ".gitkeep").touch()  # keeps the empty folder in a clone of the project
+def swap_into_place(release: Path, target: Path) -> list[str]:
+    """Make `release` the published folder `target` in one step; the old one is removed.
+    Returns the names of the files found in `target` that a refresh does not write, which
+    are kept (.gitkeep, which keeps the empty folder in a clone of the project, is kept too)."""
+    kept = _keep_strays(target, release)
     if not target.exists():
         os.rename(release, target)
     elif _exchange(release, target):
@@ -81,6 +86,34 @@ def swap_into_place(release: Path, target: Path) -> None:
         os.rename(release, target)
         shutil.rmtree(previous)
     _flush(target.parent)
+    return [name for name in kept if name != ".gitkeep"]
+
+
+def _keep_strays(target: Path, release: Path) -> list[str]:
+    """Put into the release every entry of the published folder that the release does not
+    have, as hard links (no copy, same filesystem) where possible."""
+    if not target.is_dir():
+        return []
+    kept = []
+    for entry in sorted(target.iterdir()):
+        copy = release / entry.name
+        if os.path.lexists(copy):  # a file the refresh writes: replaced, as it should be
+            continue
+        if entry.is_symlink():
+            os.symlink(os.readlink(entry), copy)
+        elif entry.is_dir():
+            shutil.copytree(entry, copy, symlinks=True, copy_function=_link_or_copy)
+        else:
+            _link_or_copy(entry, copy)
+        kept.append(entry.name)
+    return kept
+
+
+def _link_or_copy(source: Path | str, copy: Path | str) -> None:
+    try:
+        os.link(source, copy)
+    except OSError:  # another filesystem, or links not allowed: a copy will do
+        shutil.copy2(source, copy)
 
 
 def release_folder(target: Path, run_id: str) -> Path:

@@ -9,7 +9,12 @@ Safety, in the order a run meets it:
 - nothing is published unless dbt's tests and every expectation pass; publishing is one folder
   exchange (pipeline/publish.py);
 - every run is recorded in ops.refresh_runs; a run that was killed is marked interrupted by the
-  next one.
+  next one. Its start is also written to data/logs/refresh-started.json before anything else,
+  so `pqa status` can tell a run that started and never finished (killed, out of memory or
+  disk) without opening the warehouse;
+- the inbox is taken file by file (pipeline/inbox.py): a bad file is refused, never stops the
+  run; an unexpected failure of any step is recorded as this run's failure, with what the
+  inbox step loaded, rather than escaping as "nothing was changed".
 """
 from __future__ import annotations
 
@@ -17,7 +22,6 @@ import fcntl
 import json
 import os
 import secrets
-import shutil
 import time
 import traceback
 from contextlib import contextmanager
@@ -26,12 +30,11 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from pipeline import paths, publish, quality, transform, warehouse
+from pipeline import inbox, paths, publish, quality, transform, warehouse
 from pipeline.catalogue import load_catalogue
 from pipeline.flags import review_log
 from pipeline.flags.current import flags_table, periods_judged, raise_flags
-from pipeline.load import LoadReport, load_returns
-from pipeline.returns.findings import errors
+from pipeline.inbox import InboxFile
 
 SUCCEEDED = "succeeded"
 PUBLISHED_WITH_REFUSED_RETURNS = "published; some inbox returns refused"
@@ -47,14 +50,6 @@ class StepFailed(Exception):
 
 
 @dataclass
-class InboxFile:
-    name: str
-    accepted: bool
-    moved_to: Path
-    detail: str
-
-
-@dataclass
 class RefreshReport:
     run_id: str
     started_at: datetime
@@ -63,6 +58,8 @@ class RefreshReport:
     outcome: str = "running"
     failed_step: str | None = None
     problems: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # worth knowing, not a failure
+    unexpected: bool = False  # failed on an error the program did not foresee (see the log)
     step_seconds: dict[str, float] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     inbox: list[InboxFile] = field(default_factory=list)
@@ -84,9 +81,9 @@ class RefreshReport:
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "as_of_date": self.as_of.isoformat(), "outcome": self.outcome,
             "failed_step": self.failed_step, "problems": self.problems,
+            "notices": self.notices,
             "step_seconds": self.step_seconds, "rows": self.rows, "coverage": self.coverage,
-            "inbox": [{"file": f.name, "accepted": f.accepted, "detail": f.detail}
-                      for f in self.inbox],
+            "inbox": [f.as_record() for f in self.inbox],
             "checks": self.quality.summary() if self.quality else None,
         }
 
@@ -125,6 +122,7 @@ def refresh(today: date | None = None, loaded_by: str | None = None) -> RefreshR
     run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     report = RefreshReport(run_id, started_at, today or date.today())
     with refresh_lock(started_at):
+        _write_record(paths.refresh_started_path(), report)  # first, so a dead run is seen
         publish.clear_leftovers(paths.marts_dir())
         with warehouse.connect() as con:
             _record_start(con, report)
@@ -132,24 +130,26 @@ def refresh(today: date | None = None, loaded_by: str | None = None) -> RefreshR
                 _run_steps(con, report, loaded_by)
             except StepFailed as exc:
                 report.outcome, report.problems = FAILED, report.problems + [str(exc)]
-            except Exception as exc:  # recorded in the run log, then the command's handler
-                report.outcome = FAILED
-                report.problems.append(f"{type(exc).__name__}: {exc}")
+            except Exception as exc:  # recorded as this run's failure, with what it loaded
+                report.outcome, report.unexpected = FAILED, True
+                step = f" at the step '{report.failed_step}'" if report.failed_step else ""
+                report.problems.append(
+                    f"unexpected error{step}: {type(exc).__name__}: {exc} "
+                    f"(details in {paths.logs_dir() / 'refresh.log'})")
                 _log(f"{run_id} unexpected error:\n{traceback.format_exc()}")
-                raise
             finally:
                 if report.outcome == "running":  # stopped by Ctrl-C or a signal
                     report.outcome = "interrupted"
                 report.finished_at = datetime.now(timezone.utc)
                 _record_end(con, report)
-                _write_last_refresh(report)
+                _write_record(paths.last_refresh_path(), report)
     return report
 
 
 def _run_steps(con, report: RefreshReport, loaded_by: str | None) -> None:
     suites = quality.load_suites()
     with _step(report, "load inbox"):
-        report.inbox = _load_inbox(loaded_by, report.as_of)
+        report.inbox = _take_inbox(report, loaded_by)
     with _step(report, "dbt build"):
         outcome = transform.build(report.as_of)
         if not outcome.success:
@@ -188,10 +188,13 @@ def _run_steps(con, report: RefreshReport, loaded_by: str | None) -> None:
         publish.write_release(release, tables, _manifest(report))
         # before the swap: published flags must always have their reviews (safe to repeat)
         review_log.record_flags(raised, report.run_id, _stamp(report.started_at), judged)
-        publish.swap_into_place(release, target)
-    refused = [f for f in report.inbox if not f.accepted]
+        kept = publish.swap_into_place(release, target)
+    if kept:
+        report.notices.append(
+            f"{target} holds file(s) the refresh does not write: {', '.join(kept)}. They were "
+            "kept, but that folder is for the published marts: keep your own files elsewhere")
+    refused = [f for f in report.inbox if f.outcome in (inbox.REFUSED, inbox.DELETED)]
     report.outcome = PUBLISHED_WITH_REFUSED_RETURNS if refused else SUCCEEDED
-    report.problems += [f"inbox return {f.name} refused: {f.detail}" for f in refused]
 
 
 @contextmanager
@@ -206,34 +209,19 @@ def _step(report: RefreshReport, name: str) -> Iterator[None]:
         report.step_seconds[name] = round(time.perf_counter() - start, 3)
 
 
-def _load_inbox(loaded_by: str | None, today: date) -> list[InboxFile]:
-    """Load each file dropped in the inbox on its own (one bad file must not hold back the
-    others), then move it to inbox/loaded/ or, with its errors beside it, inbox/refused/."""
-    inbox = paths.inbox_dir()
-    files = sorted(p for p in inbox.glob("*") if p.is_file() and not p.name.startswith("."))
-    handled = []
-    for path in files:
-        report = load_returns([path], loaded_by=loaded_by, today=today)
-        handled.append(_file_inbox_return(path, report))
+def _take_inbox(report: RefreshReport, loaded_by: str | None) -> list[InboxFile]:
+    """Take the inbox, and say in the run log, the problems and the notices what became of
+    each file (a refused file is a problem even if a later step fails)."""
+    handled = inbox.take(loaded_by, report.as_of)
+    for f in handled:
+        _log(f"{report.run_id} inbox {f.name}: {f.outcome}, {f.detail} ({f.where_in_words()})"
+             + (f"\n{f.failure}" if f.failure else ""))
+        if f.outcome in (inbox.REFUSED, inbox.DELETED):
+            report.problems.append(f"inbox return {f.name} refused ({f.where_in_words()}): "
+                                   f"{f.detail}")
+        elif f.outcome == inbox.LEFT:
+            report.notices.append(f"inbox file {f.name} left for the next refresh: {f.detail}")
     return handled
-
-
-def _file_inbox_return(path: Path, report: LoadReport) -> InboxFile:
-    outcome = report.outcomes[0]
-    accepted = report.committed
-    folder = path.parent / ("loaded" if accepted else "refused")
-    folder.mkdir(exist_ok=True)
-    moved_to = folder / path.name
-    if accepted:
-        detail = outcome.already_loaded and f"already loaded ({outcome.already_loaded})" or (
-            f"loaded {sum(s.figure_count for s in outcome.submissions)} figure(s)")
-    else:
-        found = errors(outcome.result.findings)
-        detail = f"{len(found)} error(s); see {moved_to.name}.errors.txt"
-        (folder / f"{path.name}.errors.txt").write_text(
-            "\n".join(f.describe() for f in found) + "\n", encoding="utf-8")
-    shutil.move(path, moved_to)
-    return InboxFile(path.name, accepted, moved_to, detail)
 
 
 def _stamp(moment: datetime) -> str:
@@ -289,8 +277,8 @@ def _record_end(con, report: RefreshReport) -> None:
          f"{json.dumps(report.step_seconds)}" + "".join(f"\n  {p}" for p in report.problems))
 
 
-def _write_last_refresh(report: RefreshReport) -> None:
-    path = paths.last_refresh_path()
+def _write_record(path: Path, report: RefreshReport) -> None:
+    """The run's record, replaced in one step (a reader never sees half of it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".json.partial")
     partial.write_text(json.dumps(report.as_record(), indent=2, default=str) + "\n",

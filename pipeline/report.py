@@ -84,8 +84,8 @@ def print_refresh_report(report: RefreshReport) -> None:
     for step, seconds in report.step_seconds.items():
         print(f"  {step:<14}{seconds:6.1f} s{_step_detail(report, step)}")
     for inbox_file in report.inbox:
-        print(f"  inbox: {inbox_file.name}: {inbox_file.detail} (moved to "
-              f"{inbox_file.moved_to.parent})")
+        print(f"  inbox: {inbox_file.name}: {inbox_file.outcome}, {inbox_file.detail} "
+              f"({inbox_file.where_in_words()})")
     if report.published:
         print(f"Published to {paths.marts_dir()}:")
         for name, rows in report.rows.items():
@@ -97,6 +97,8 @@ def print_refresh_report(report: RefreshReport) -> None:
         print("Problems:")
         for problem in report.problems:
             print(f"  {problem}")
+    for notice in report.notices:
+        print(f"Note: {notice}")
     print(f"Run log: {paths.logs_dir() / 'refresh.log'}; dbt's log: "
           f"{paths.logs_dir() / 'dbt' / 'dbt.log'}")
 

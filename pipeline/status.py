@@ -1,7 +1,11 @@
 """`pqa status`: when the last refresh ran and how it went, what the published marts cover,
 and which returns are missing or late. It reads the files a refresh leaves (last-refresh.json,
 the manifest and return_status.parquet), never the warehouse, so it answers even while a
-refresh or a load holds the warehouse."""
+refresh or a load holds the warehouse.
+
+A refresh writes refresh-started.json before anything else and last-refresh.json at its end;
+a start with no matching end, while no refresh holds the lock, is a run that died (killed, out
+of memory or disk): status says so and exits 1, so monitoring by exit code notices."""
 from __future__ import annotations
 
 import fcntl
@@ -17,13 +21,20 @@ RECENT_QUARTERS = 4  # returns listed for this many latest ended quarters
 
 
 def print_status() -> int:
-    """Print the status; exit code 0 when the last refresh succeeded, 1 otherwise."""
-    running = refresh_running_since()
+    """Print the status; exit code 0 when the last refresh succeeded, 1 otherwise (also when
+    the latest refresh started and never finished)."""
+    running, started, last = _look()
     if running:
         print(f"A refresh is running now (started at {running}).")
-    last = _read_json(paths.last_refresh_path())
+    died = never_finished(started, last, running)
+    if died:
+        print(f"The last refresh, started {_when(died['started_at'])} (run {died['run_id']}), "
+              "never finished: it was stopped (killed, or out of memory or disk space) before "
+              f"it could record its end. See {paths.logs_dir() / 'refresh.log'}, then run "
+              "`pqa refresh` again.")
     if last is None:
-        print("No refresh has run yet: run `pqa refresh`.")
+        print("No refresh has finished yet: run `pqa refresh`." if started else
+              "No refresh has run yet: run `pqa refresh`.")
     else:
         _print_last_run(last)
     manifest = publish.read_manifest(paths.marts_dir())
@@ -32,7 +43,18 @@ def print_status() -> int:
         return 1
     _print_published(manifest, last)
     _print_returns()
-    return 0 if last and last["outcome"] == "succeeded" else 1
+    return 0 if last and last["outcome"] == "succeeded" and not died else 1
+
+
+def never_finished(started: dict | None, last: dict | None, running: str | None
+                   ) -> dict | None:
+    """The start record of a refresh that began after the last finished one and is not
+    running now: it died before recording its end."""
+    if running or not started or (last and last.get("run_id") == started.get("run_id")):
+        return None
+    if last and last.get("started_at", "") > started.get("started_at", ""):
+        return None  # written by a run older than the last finished one
+    return started
 
 
 def published_nothing(last: dict | None, manifest: dict) -> bool:
@@ -44,16 +66,28 @@ def published_nothing(last: dict | None, manifest: dict) -> bool:
 
 def refresh_running_since() -> str | None:
     """The start of the refresh holding the lock, or None when none runs."""
+    return _look()[0]
+
+
+def _look() -> tuple[str | None, dict | None, dict | None]:
+    """Whether a refresh runs (its start, from the lock), and the start and end records, read
+    while holding a shared lock so that no refresh starts between the two looks."""
     path = paths.refresh_lock_path()
     if not path.exists():
-        return None
+        return None, _read_json(paths.refresh_started_path()), \
+            _read_json(paths.last_refresh_path())
     with open(path, encoding="utf-8") as lock:  # read-only: anyone may ask
         try:  # a shared lock is refused only while a refresh holds its exclusive one
             fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            return lock.read().strip() or "an unknown time"
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        return None
+            running = lock.read().strip() or "an unknown time"
+            return running, _read_json(paths.refresh_started_path()), \
+                _read_json(paths.last_refresh_path())
+        try:
+            return None, _read_json(paths.refresh_started_path()), \
+                _read_json(paths.last_refresh_path())
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _print_last_run(last: dict) -> None:
@@ -67,6 +101,8 @@ def _print_last_run(last: dict) -> None:
         print(f"  It stopped at the step '{last['failed_step']}'.")
     for problem in last.get("problems") or []:
         print(f"  {problem}")
+    for notice in last.get("notices") or []:
+        print(f"  Note: {notice}")
 
 
 def _print_published(manifest: dict, last: dict | None) -> None:

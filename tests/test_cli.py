@@ -85,3 +85,27 @@ def test_submissions_lists_current_and_replaced(tmp_path):
     pqa("load", str(write_csv(tmp_path / "b.csv", good_housing_rows(families=41))))
     listing = pqa("submissions").stdout
     assert "replaced by 2" in listing and "current" in listing
+
+
+def test_when_even_the_error_log_cannot_be_written_one_plain_line_is_printed(tmp_path):
+    import os
+
+    broken = tmp_path / "warehouse.duckdb"
+    broken.write_text("not a warehouse")  # every command that opens it fails unexpectedly
+    blocked = tmp_path / "full"
+    blocked.write_text("")  # a file where the logs folder should be: nothing can be written
+    env = {**os.environ, "PQA_WAREHOUSE": str(broken)}
+    # the nearest harmless variant: the details go to the error log
+    logged = subprocess.run([sys.executable, "-m", "pipeline.cli", "submissions"], env={
+        **env, "PQA_LOGS_DIR": str(tmp_path / "logs")}, capture_output=True, text=True)
+    assert logged.returncode == 4
+    assert f"Details are in {tmp_path / 'logs' / 'pqa-errors.log'}." in logged.stderr
+    assert "Traceback" in (tmp_path / "logs" / "pqa-errors.log").read_text()
+    unlogged = subprocess.run([sys.executable, "-m", "pipeline.cli", "submissions"], env={
+        **env, "PQA_LOGS_DIR": str(blocked / "logs")}, capture_output=True, text=True)
+    assert unlogged.returncode == 4
+    assert "Traceback" not in unlogged.stdout + unlogged.stderr
+    assert len(unlogged.stderr.strip().splitlines()) == 1
+    assert unlogged.stderr.startswith("Something went wrong: ")
+    assert (f"The details could not be written to {blocked / 'logs' / 'pqa-errors.log'} "
+            "either (Not a directory): check the disk has space.") in unlogged.stderr

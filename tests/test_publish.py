@@ -39,3 +39,29 @@ def test_a_swap_cut_between_its_two_renames_is_undone(tmp_path):
     publish.clear_leftovers(tmp_path / "marts")
     assert published_run(tmp_path) == "first"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["marts"]
+
+
+@pytest.mark.parametrize("atomic_exchange", [True, False])
+def test_a_stray_file_in_the_published_folder_is_kept_and_named(tmp_path, monkeypatch,
+                                                                 atomic_exchange):
+    if not atomic_exchange:
+        monkeypatch.setattr(publish, "_exchange", lambda a, b: False)
+    marts = tmp_path / "marts"
+    assert publish.swap_into_place(release(tmp_path, "first", 3), marts) == []
+    notes = marts / "my notes.xlsx"
+    notes.write_bytes(b"an analyst's own workbook")
+    (marts / "drafts").mkdir()
+    (marts / "drafts" / "q3.csv").write_text("kept too")
+    (marts / ".gitkeep").touch()
+    kept = publish.swap_into_place(release(tmp_path, "second", 5), marts)
+    assert kept == ["drafts", "my notes.xlsx"]  # .gitkeep is kept without a word
+    assert published_run(tmp_path) == "second"
+    assert notes.read_bytes() == b"an analyst's own workbook"
+    assert (marts / "drafts" / "q3.csv").read_text() == "kept too"
+    assert (marts / ".gitkeep").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["marts"]
+    # the nearest harmless variant: a file the refresh writes is replaced, not kept
+    assert publish.read_manifest(marts)["marts"]["indicator_quarterly"]["rows"] == 5
+    assert publish.swap_into_place(release(tmp_path, "third", 2), marts) == [
+        "drafts", "my notes.xlsx"]
+    assert publish.read_manifest(marts)["marts"]["indicator_quarterly"]["rows"] == 2

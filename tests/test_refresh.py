@@ -19,7 +19,7 @@ from pipeline import paths
 from pipeline.cli import main
 from pipeline.refresh import RefreshRunning, refresh, refresh_lock
 from pipeline.sample_returns import PUBLISHED, PUBLISHED_YEARS
-from tests.conftest import SAMPLE_DIR, TODAY, write_csv
+from tests.conftest import SAMPLE_DIR, TIDY_HEADER, TODAY, write_csv
 
 IOW = "E06000046"
 
@@ -140,8 +140,14 @@ def test_dbt_unit_tests_pass(refreshed):
 def test_refreshing_the_same_data_again_gives_identical_marts(refreshed, sample_refreshed):
     # a lock file left by a killed run (no process holds it) does not block
     (refreshed / "refresh.lock").write_text("2026-11-01 02:00:00 UTC, process 999999\n")
+    # someone's own file in the published folder is kept, and named
+    (refreshed / "marts" / "my notes.xlsx").write_bytes(b"an analyst's notes")
     report = refresh(today=TODAY)
     assert report.outcome == "succeeded"
+    assert (refreshed / "marts" / "my notes.xlsx").read_bytes() == b"an analyst's notes"
+    assert report.notices == [(f"{refreshed / 'marts'} holds file(s) the refresh does not "
+                               "write: my notes.xlsx. They were kept, but that folder is for "
+                               "the published marts: keep your own files elsewhere")]
     before = json.loads((sample_refreshed / "marts" / "manifest.json").read_text())
     after = json.loads((refreshed / "marts" / "manifest.json").read_text())
     assert after["run_id"] != before["run_id"]
@@ -197,32 +203,48 @@ def _wait_for(condition, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
-def test_a_refresh_killed_while_dbt_runs_leaves_the_old_marts(refreshed):
+def test_a_refresh_killed_while_dbt_runs_leaves_the_old_marts(refreshed, capsys):
     shutil.rmtree(refreshed / "logs")
     before = published_bytes(refreshed)
     dbt_log = refreshed / "logs" / "dbt" / "dbt.log"
     first = _pqa("refresh", "--as-of", TODAY.isoformat())
     _wait_for(lambda: dbt_log.exists() and "START sql table model" in dbt_log.read_text())
 
-    started = time.monotonic()
     second = _pqa("refresh", "--as-of", TODAY.isoformat())
-    _, err = second.communicate(timeout=30)
+    _, err = second.communicate(timeout=60)
     assert second.returncode == 3 and "a refresh is already running (started at" in err
-    assert time.monotonic() - started < 10
+    assert first.poll() is None  # the second stopped at once: it did not wait for the first
+    main(["status"])  # a running refresh is not taken for a dead one
+    status = capsys.readouterr().out
+    assert "A refresh is running now" in status and "never finished" not in status
 
     os.kill(first.pid, signal.SIGKILL)
     first.wait()
     assert published_bytes(refreshed) == before
+    # the killed run started and never finished: status says so and exits 1 (for monitoring)
+    assert main(["status"]) == 1
+    status = capsys.readouterr().out
+    assert "never finished: it was stopped (killed, or out of memory or disk space)" in status
+    assert "Traceback" not in status
 
     report = refresh(today=TODAY)
     assert report.outcome == "succeeded"
     assert [outcome for _, outcome, _ in run_log(refreshed)][-2:] == ["interrupted", "succeeded"]
     assert not list(refreshed.glob(".marts-*"))
+    # the nearest harmless variant: a run that finished
+    assert main(["status"]) == 0
+    assert "never finished" not in capsys.readouterr().out
 
 
-def test_the_inbox_is_loaded_and_a_bad_return_set_aside(refreshed, capsys):
+def test_the_inbox_is_loaded_and_a_bad_return_set_aside(refreshed, capsys, monkeypatch):
+    monkeypatch.setenv("PQA_INBOX_SETTLE_SECONDS", "0")  # the files are finished
     inbox = refreshed / "raw" / "inbox"
     inbox.mkdir(parents=True)
+    # files the reader cannot handle: a 140 KB cell, a folder named like a return
+    write_csv(inbox / "children_social_care_huge.csv",
+              [[IOW, "2026-27 Q3", "referrals", 5, "", "", "x" * 140_000]],
+              header=TIDY_HEADER + ["notes"])
+    (inbox / "probation_2026-27_Q3.csv").mkdir()
     write_csv(inbox / "police_2026-27_Q3.csv", [
         [IOW, "2026-27 Q3", "domestic_abuse_incidents_child_present", 120, "", ""],
         [IOW, "2026-27 Q3", "missing_child_episodes", 50, "", ""],
@@ -232,10 +254,22 @@ def test_the_inbox_is_loaded_and_a_bad_return_set_aside(refreshed, capsys):
     code = main(["refresh", "--as-of", "2027-02-15"])
     out = capsys.readouterr().out
     assert code == 1 and "published; some inbox returns refused" in out
+    assert "Traceback" not in out
     assert (inbox / "loaded" / "police_2026-27_Q3.csv").exists()
-    assert (inbox / "refused" / "housing_bad.csv").exists()
-    assert "E" in (inbox / "refused" / "housing_bad.csv.errors.txt").read_text()
-    assert not [p for p in inbox.iterdir() if p.is_file()]
+    for name in ("housing_bad.csv", "children_social_care_huge.csv", "probation_2026-27_Q3.csv"):
+        assert os.path.lexists(inbox / "refused" / name), name
+        assert "Error E" in (inbox / "refused" / f"{name}.errors.txt").read_text()
+        assert f"inbox return {name} refused (moved to refused/{name})" in out
+    assert files_in_inbox(inbox) == []
+    # messages and the run record say exactly what was loaded
+    assert ("inbox: police_2026-27_Q3.csv: loaded, loaded 3 figure(s) for police, E06000046 "
+            "2026-27 Q3 as submission") in out
+    record = json.loads((refreshed / "logs" / "last-refresh.json").read_text())
+    assert {f["file"]: f["outcome"] for f in record["inbox"]} == {
+        "police_2026-27_Q3.csv": "loaded", "housing_bad.csv": "refused",
+        "children_social_care_huge.csv": "refused", "probation_2026-27_Q3.csv": "refused"}
+    log = (refreshed / "logs" / "refresh.log").read_text()
+    assert "inbox police_2026-27_Q3.csv: loaded, loaded 3 figure(s)" in log
 
     status = {(r["agency"], r["period"]): r["status"] for r in mart(refreshed, "return_status")}
     assert status[("police", "2026-27 Q3")] == "received"
@@ -244,6 +278,10 @@ def test_the_inbox_is_loaded_and_a_bad_return_set_aside(refreshed, capsys):
     out = capsys.readouterr().out
     assert "missing  housing for E06000046, 2026-27 Q3 (due 30 January 2027)" in out
     assert "police for E06000046, 2026-27 Q3" not in out
+
+
+def files_in_inbox(inbox: Path) -> list[str]:
+    return sorted(p.name for p in inbox.iterdir() if p.name not in ("loaded", "refused"))
 
 
 def test_status_before_any_refresh_says_so(capsys):
