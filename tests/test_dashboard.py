@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pyarrow.parquet as pq
 import pytest
+from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
 from pipeline.flags import review_log
@@ -25,6 +26,17 @@ AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
                  "cookie_secret": "a test secret", "client_id": "pqa",
                  "client_secret": "a test secret",
                  "server_metadata_url": "https://id.example.org/.well-known/openid-configuration"}}
+
+
+@pytest.fixture(autouse=True)
+def served_to_this_machine(monkeypatch):
+    """Serve as `make run` does (127.0.0.1), whatever folder the tests start in; tests of
+    other addresses change it. Local mode refuses anything but loopback without the override."""
+    monkeypatch.delenv("PQA_ALLOW_LOCAL_MODE_ON_NETWORK", raising=False)
+    before = streamlit_config.get_option("server.address")
+    streamlit_config.set_option("server.address", "127.0.0.1")
+    yield
+    streamlit_config.set_option("server.address", before)
 
 
 @pytest.fixture
