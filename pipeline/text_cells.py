@@ -10,7 +10,8 @@ through this module:
   also carries Excel's "quote prefix" mark, so it shows exactly what was recorded and stays
   text even when someone edits it;
 * in CSV, which has no cell types, a formula-like text gets a leading apostrophe, the mark
-  spreadsheet programs read as "this is text".
+  spreadsheet programs read as "this is text"; rows end in CRLF (RFC 4180), so a field holding
+  a carriage return is quoted and cannot start a row of its own.
 """
 from __future__ import annotations
 
@@ -79,8 +80,9 @@ def frames_to_excel(sheets: dict[str, pd.DataFrame]) -> bytes:
 
 def frame_to_csv(frame: pd.DataFrame) -> bytes:
     """A table as UTF-8 CSV, formula-like text marked as text."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    buffer = io.StringIO(newline="")
+    # with "\n" alone, csv leaves a bare "\r" unquoted: Excel would start a new row there
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([for_csv(str(c)) for c in frame.columns])
     for values in frame.itertuples(index=False, name=None):
         writer.writerow([for_csv(v) for v in map(_plain, values)])
