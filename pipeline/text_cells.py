@@ -18,7 +18,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook

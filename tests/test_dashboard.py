@@ -336,8 +336,9 @@ def test_the_shipped_settings_keep_error_details_off_the_page():
     import sys
 
     shown = subprocess.run([sys.executable, "-m", "streamlit", "config", "show"],
-                           cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120).stdout
-    settings = dict(re.findall(r"^(\w+) = (.+)$", shown, flags=re.M))
+                           check=True, cwd=PROJECT_ROOT, capture_output=True, text=True,
+                           timeout=120).stdout
+    settings = dict(re.findall(r"^(\w+) = (.+)$", shown, flags=re.MULTILINE))
     assert settings["showErrorDetails"] == '"none"'
     assert settings["toolbarMode"] == '"viewer"'
     assert settings["maxUploadSize"] == "10"
