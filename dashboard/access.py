@@ -6,9 +6,12 @@ sign in with `st.login` (OpenID Connect) and a roles file maps each email addres
 (may record responses to questions). Pages and actions follow the roles; a signed-in person
 with no role sees nothing but a note saying so. Without an identity provider the dashboard
 runs in local mode: one person on their own machine, with every role, clearly labelled.
+Local mode is served to this machine only (a loopback address): on any other address it
+refuses to show anything, unless PQA_ALLOW_LOCAL_MODE_ON_NETWORK=1 says someone chose so.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ ROLES = ("analyst", "pqa", "executive")
 ROLE_NAMES = {"analyst": "analyst", "pqa": "performance and quality assurance subgroup",
               "executive": "executive group"}
 LOCAL_MODE = "local"
+ALLOW_LOCAL_MODE_ON_NETWORK = "PQA_ALLOW_LOCAL_MODE_ON_NETWORK"
 
 
 @dataclass(frozen=True)
@@ -56,10 +60,46 @@ def identity_provider_configured() -> bool:
         return False
 
 
+def served_to_this_machine_only(address: str | None) -> bool:
+    """Whether Streamlit's `server.address` lets only this machine in. Unset means every
+    network interface; a host name other than localhost could resolve to anything."""
+    if not address:
+        return False
+    if address.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def local_mode_allowed(address: str | None) -> bool:
+    return served_to_this_machine_only(address) or \
+        os.environ.get(ALLOW_LOCAL_MODE_ON_NETWORK) == "1"
+
+
+def _refuse_local_mode(address: str | None) -> None:
+    where = f"the address {address}" if address else "every network address of this machine"
+    st.title("Safeguarding partnership indicators")
+    st.error(
+        f"The dashboard is not shown. No sign-in is set up, so it runs in local mode, where "
+        f"whoever can open it has every role (load returns, see every figure, record "
+        f"responses); and it is being served on {where}, so other machines could open it. "
+        "Do one of these: serve it to this machine only (`make run`, or `streamlit run "
+        "dashboard/app.py --server.address 127.0.0.1`); or set up sign-in (an [auth] section "
+        "in .streamlit/secrets.toml, see deploy/secrets.example.toml); or, only on a network "
+        f"that is yours alone, start it with {ALLOW_LOCAL_MODE_ON_NETWORK}=1.")
+
+
 def current_person() -> Person | None:
-    """The person using the dashboard, or None while they still have to sign in (the sign-in
-    button is then on the page)."""
+    """The person using the dashboard, or None when the page must show nothing more: they
+    still have to sign in (the sign-in button is then on the page), or local mode is refused
+    because the dashboard is served beyond this machine."""
     if not identity_provider_configured():
+        address = st.get_option("server.address")
+        if not local_mode_allowed(address):
+            _refuse_local_mode(address)
+            return None
         return Person("you", frozenset(ROLES), LOCAL_MODE)
     if not st.user.is_logged_in:
         st.title("Safeguarding partnership indicators")

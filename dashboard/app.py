@@ -1,10 +1,14 @@
-"""The dashboard: `streamlit run dashboard/app.py` (`make run` serves it on port 8501)."""
+"""The dashboard: `streamlit run dashboard/app.py` (`make run` serves it on port 8501).
+
+Streamlit's settings (no error details on the page, upload size, address) are in
+.streamlit/config.toml, read from the folder `streamlit run` starts in."""
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard import data
 from dashboard.access import LOCAL_MODE, ROLE_NAMES, current_person
+from pipeline.flags.review_log import ReviewLogBusy
 
 PAGES = [  # file, title, icon, the roles that may open it
     ("pages/overview.py", "Overview", ":material/dashboard:", ("analyst", "pqa", "executive")),
@@ -52,4 +56,7 @@ with st.sidebar:
     else:
         st.session_state["area"] = None
 
-st.navigation(allowed).run()
+try:
+    st.navigation(allowed).run()
+except ReviewLogBusy as exc:  # expected now and then: say so in words, not a traceback
+    st.warning(f"Busy: {exc}")

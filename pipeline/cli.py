@@ -272,7 +272,7 @@ def _flags_show(args) -> int:
 
 
 def _flags_update(args) -> int:
-    from pipeline.flags.review_log import ReviewConflict, ReviewError, update
+    from pipeline.flags.review_log import ReviewConflict, ReviewError, ReviewLogBusy, update
     from pipeline.load import loaded_by_default
 
     changes = {k: getattr(args, k) for k in ("status", "owner", "response", "impact")}
@@ -286,6 +286,9 @@ def _flags_update(args) -> int:
     except ReviewConflict as exc:
         print(f"Not saved: {exc}", file=sys.stderr)
         return EXIT_BUSY
+    except ReviewLogBusy as exc:
+        print(f"Busy, not saved: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     except ReviewError as exc:
         print(f"Not saved: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -295,10 +298,20 @@ def _flags_update(args) -> int:
 
 def _flags_export(args) -> int:
     from pipeline.flags.export import rows_for_report, write_excel, write_markdown
+    from pipeline.flags.review_log import ReviewLogBusy
 
-    rows = rows_for_report(args.year)
-    markdown = write_markdown(rows, args.out.with_suffix(".md"))
-    excel = write_excel(rows, args.out.with_suffix(".xlsx"))
+    try:
+        rows = rows_for_report(args.year)
+        markdown = write_markdown(rows, args.out.with_suffix(".md"))
+        excel = write_excel(rows, args.out.with_suffix(".xlsx"))
+    except ReviewLogBusy as exc:
+        print(f"Busy: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except OSError as exc:  # a folder that is not there, a file open in Excel, a full disk
+        print(f"Cannot write the table to {exc.filename or args.out}: {exc.strerror or exc}. "
+              "Give --out a file name in a folder you can write to (and close the file if it "
+              "is open in Excel).", file=sys.stderr)
+        return EXIT_USAGE
     print(f"Wrote {len(rows)} question(s) to {markdown} and {excel}.")
     return 0
 

@@ -1,10 +1,15 @@
 """The dashboard with Streamlit's AppTest, on the published sample marts: every page for every
 role renders, shows the right figures, hides what a role may not see, uploads a good and a
-bad return, and records a response that survives a refresh."""
+bad return, and records a response that survives a refresh; a busy review log keeps what was
+typed, local mode is refused beyond this machine, and error details stay off the page."""
 from __future__ import annotations
+
+import re
+import tomllib
 
 import pyarrow.parquet as pq
 import pytest
+from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
 from pipeline.flags import review_log
@@ -25,6 +30,17 @@ AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
                  "cookie_secret": "a test secret", "client_id": "pqa",
                  "client_secret": "a test secret",
                  "server_metadata_url": "https://id.example.org/.well-known/openid-configuration"}}
+
+
+@pytest.fixture(autouse=True)
+def served_to_this_machine(monkeypatch):
+    """Serve as `make run` does (127.0.0.1), whatever folder the tests start in; tests of
+    other addresses change it. Local mode refuses anything but loopback without the override."""
+    monkeypatch.delenv("PQA_ALLOW_LOCAL_MODE_ON_NETWORK", raising=False)
+    before = streamlit_config.get_option("server.address")
+    streamlit_config.set_option("server.address", "127.0.0.1")
+    yield
+    streamlit_config.set_option("server.address", before)
 
 
 @pytest.fixture
@@ -240,3 +256,109 @@ def test_an_owner_or_response_can_be_cleared(refreshed, roles_file):
     assert "Recorded." in texts(at)
     row = next(f for f in review_log.flags() if f["flag_id"] == flag_id)
     assert not row["owner"] and row["version"] == 3
+
+
+# --- Hardening: busy review log, local mode beyond this machine, sign-in, error details -------
+
+def test_a_busy_review_log_keeps_the_typed_text_and_changes_nothing(refreshed, roles_file,
+                                                                    monkeypatch):
+    import sqlite3
+
+    monkeypatch.setattr(review_log, "WAIT_SECONDS", 0.3)  # give up in a moment, not 30 s
+    at = open_page(app("executive"), "questions")
+    flag_id = widget(at.selectbox, "Look at one question").value
+    before = {p.name: p.read_bytes() for p in refreshed.glob("review_log.sqlite*")}
+    other = sqlite3.connect(review_log.log_path(), isolation_level=None)
+    other.execute("begin immediate")  # someone else in the middle of a change
+    widget(at.text_area, "Response").set_value("Typed while the log was busy.")
+    at.button[0].click().run()
+    other.execute("rollback")
+    other.close()
+    assert not at.exception
+    assert any(w.value.startswith("Busy, not saved") and "try again" in w.value
+               for w in at.warning)
+    assert widget(at.text_area, "Response").value == "Typed while the log was busy."
+    assert {p.name: p.read_bytes() for p in refreshed.glob("review_log.sqlite*")} == before
+    # the nearest harmless variant: the log is free again, the same press records the text
+    at.button[0].click().run()
+    assert "Recorded." in texts(at)
+    row = next(f for f in review_log.flags() if f["flag_id"] == flag_id)
+    assert row["response"] == "Typed while the log was busy." and row["version"] == 2
+
+
+@pytest.mark.parametrize("address,served", [
+    ("0.0.0.0", False), (None, False), ("192.168.1.20", False), ("::", False),
+    ("dashboard.example.org", False),
+    ("127.0.0.1", True), ("127.0.1.1", True), ("::1", True), ("localhost", True)])
+def test_local_mode_is_served_to_this_machine_only(published, address, served):
+    streamlit_config.set_option("server.address", address)
+    at = app()
+    at.run()
+    assert not at.exception
+    if served:
+        assert "Local mode" in at.sidebar.info[0].value
+        assert at.metric  # the overview's figures
+    else:
+        refusal = at.error[0].value
+        assert refusal.startswith("The dashboard is not shown")
+        assert "PQA_ALLOW_LOCAL_MODE_ON_NETWORK=1" in refusal and "127.0.0.1" in refusal
+        assert not at.metric and not at.dataframe and not at.sidebar.info
+
+
+def test_local_mode_on_the_network_needs_the_explicit_override(published, monkeypatch):
+    streamlit_config.set_option("server.address", "0.0.0.0")
+    monkeypatch.setenv("PQA_ALLOW_LOCAL_MODE_ON_NETWORK", "yes")  # not the documented "1"
+    at = app()
+    at.run()
+    assert at.error and not at.metric
+    monkeypatch.setenv("PQA_ALLOW_LOCAL_MODE_ON_NETWORK", "1")
+    at = app()
+    at.run()
+    assert "Local mode" in at.sidebar.info[0].value and at.metric
+
+
+def test_sign_in_on_the_network_is_not_refused(published, roles_file):
+    """With sign-in set up, serving beyond this machine is the point: nothing is refused."""
+    streamlit_config.set_option("server.address", "0.0.0.0")
+    at = app()
+    at.secrets.update(AUTH)
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert not at.error and at.button[0].label == "Sign in"
+    at = app("pqa")
+    at.run()
+    assert not at.error and at.metric
+
+
+def test_the_shipped_settings_keep_error_details_off_the_page():
+    """Streamlit reads .streamlit/config.toml from the folder `make run` starts in."""
+    import subprocess
+    import sys
+
+    shown = subprocess.run([sys.executable, "-m", "streamlit", "config", "show"],
+                           check=True, cwd=PROJECT_ROOT, capture_output=True, text=True,
+                           timeout=120).stdout
+    settings = dict(re.findall(r"^(\w+) = (.+)$", shown, flags=re.MULTILINE))
+    assert settings["showErrorDetails"] == '"none"'
+    assert settings["toolbarMode"] == '"viewer"'
+    assert settings["maxUploadSize"] == "10"
+    assert settings["gatherUsageStats"] == "false"
+    assert settings["address"] == '"127.0.0.1"'
+
+
+@pytest.mark.parametrize("setting,details_shown", [("none", False), ("full", True)])
+def test_an_unexpected_error_shows_no_traceback_or_server_path(setting, details_shown):
+    """With the shipped setting ("none") the page says only that something went wrong; the
+    nearest variant, Streamlit's default ("full"), shows the server's path and traceback."""
+    shipped = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
+    assert shipped["client"]["showErrorDetails"] == "none"
+    before = streamlit_config.get_option("client.showErrorDetails")
+    streamlit_config.set_option("client.showErrorDetails", setting)
+    try:
+        at = AppTest.from_string("raise OSError('cannot read /srv/pqa/data/secret.parquet')")
+        at.run()
+    finally:
+        streamlit_config.set_option("client.showErrorDetails", before)
+    shown = " ".join([at.exception[0].message, *at.exception[0].stack_trace])
+    assert ("/srv/pqa/data" in shown) is details_shown
+    assert ("Traceback" in shown or "line 1" in shown) is details_shown

@@ -2,12 +2,11 @@
 quarters, definition and a table of the numbers; several indicators side by side."""
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import streamlit as st
 
 from dashboard import charts, common, data
+from pipeline.text_cells import frame_to_csv, frames_to_excel
 
 common.require("analyst", "pqa", "executive")
 common.published_or_stop()
@@ -82,14 +81,11 @@ if not years.empty:
         hide_index=True, width="stretch")
 
 download = pd.concat([series.assign(table="quarterly"), years.assign(table="annual")])
-excel = io.BytesIO()
-with pd.ExcelWriter(excel, engine="openpyxl") as writer:
-    series.to_excel(writer, sheet_name="Quarters", index=False)
-    years.to_excel(writer, sheet_name="Years", index=False)
+excel = frames_to_excel({"Quarters": series, "Years": years})  # text as text, never a formula
 left, right = st.columns(2)
-left.download_button("Download as CSV", download.to_csv(index=False).encode(),
+left.download_button("Download as CSV", frame_to_csv(download),
                      file_name=f"{code}.csv", mime="text/csv")
-right.download_button("Download as Excel", excel.getvalue(), file_name=f"{code}.xlsx",
+right.download_button("Download as Excel", excel, file_name=f"{code}.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 benchmarks = data.mart("benchmarks")

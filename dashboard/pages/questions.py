@@ -73,6 +73,9 @@ def record_form(flag_id: str, flag) -> None:
                  "the form.")
     except review_log.ReviewError as exc:
         st.error(f"Not saved: {exc}")
+    except review_log.ReviewLogBusy as exc:  # the form keeps what was typed (its widgets' keys)
+        st.warning(f"Busy, not saved: {exc} Your text is still in the form: press Record "
+                   "again in a minute.")
 
 
 flags = data.flags()

@@ -1,5 +1,9 @@
 """The table the partnership puts in its yearly report: "Questions / matters raised |
-Response | Impact", as Markdown and as an Excel workbook."""
+Response | Impact", as Markdown and as an Excel workbook.
+
+Responses and impact are typed by people, so both files carry them as plain text: in the
+workbook never as a formula (pipeline/text_cells.py), in the Markdown never as HTML, a link or
+an image (every character Markdown gives a meaning to is escaped)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from pipeline.flags import review_log
+from pipeline.text_cells import append_row
 
 HEADINGS = ("Questions / matters raised", "Response", "Impact")
 
@@ -36,11 +41,11 @@ def write_excel(rows: list[dict], path: Path) -> Path:
     book = Workbook()
     sheet = book.active
     sheet.title = "Questions raised"
-    sheet.append(HEADINGS)
+    append_row(sheet, HEADINGS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([row["question"], row["response"] or "", row["impact"] or ""])
+        append_row(sheet, [row["question"], row["response"] or "", row["impact"] or ""])
     for column, width in zip("ABC", (70, 50, 40)):
         sheet.column_dimensions[column].width = width
     for line in sheet.iter_rows(min_row=2):
@@ -50,6 +55,13 @@ def write_excel(rows: list[dict], path: Path) -> Path:
     return path
 
 
+# Characters with a meaning in Markdown (links, images, emphasis, code, tables), written with a
+# backslash so they show as themselves; &, < and > as HTML entities, so no tag gets through.
+_MARKDOWN = {c: "\\" + c for c in "\\`*_[]()!|~#{}"}
+_MARKDOWN.update({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "", "\n": "<br>"})
+
+
 def _cell(text: str) -> str:
-    """Markdown table cells cannot hold line breaks or bare pipes."""
-    return text.replace("|", "\\|").replace("\n", "<br>")
+    """Recorded text as the text of one Markdown table cell: shown exactly as typed, line
+    breaks as <br> (a table cell cannot hold one), never a tag, a link or an image."""
+    return "".join(_MARKDOWN.get(c, c) for c in text)

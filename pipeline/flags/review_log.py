@@ -5,7 +5,8 @@ refresh rebuilds and outside the warehouse a refresh holds, so the dashboard and
 line can record responses at any time. Every change is one transaction and adds a row to the
 history; nothing is ever deleted. Each review carries a version number: a change made on the
 strength of an older version is refused (ReviewConflict), so two people editing the same flag
-never silently overwrite each other.
+never silently overwrite each other. When another change holds the log for longer than
+WAIT_SECONDS, the change is refused as ReviewLogBusy ("try again"), never half made.
 """
 from __future__ import annotations
 
@@ -84,6 +85,14 @@ class ReviewConflict(ReviewError):
     """Someone else changed the flag since the version the change was based on."""
 
 
+class ReviewLogBusy(Exception):
+    """Someone else held the review log for longer than WAIT_SECONDS: nothing was changed."""
+
+
+WAIT_SECONDS = 30.0  # how long a change waits for another one to finish before giving up
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
 def log_path() -> Path:
     return Path(os.environ.get("PQA_REVIEW_LOG", paths.data_dir() / "review_log.sqlite"))
 
@@ -92,12 +101,20 @@ def log_path() -> Path:
 def connect() -> Iterator[sqlite3.Connection]:
     path = log_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as con:
-        con.row_factory = sqlite3.Row
-        con.execute("pragma journal_mode = wal")
-        con.execute("pragma foreign_keys = on")
-        con.executescript(SCHEMA)
-        yield con
+    try:
+        with closing(sqlite3.connect(path, timeout=WAIT_SECONDS, isolation_level=None)) as con:
+            con.row_factory = sqlite3.Row
+            con.execute("pragma journal_mode = wal")
+            con.execute("pragma foreign_keys = on")
+            con.executescript(SCHEMA)
+            yield con
+    except sqlite3.OperationalError as exc:
+        if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (_SQLITE_BUSY, _SQLITE_LOCKED):
+            raise ReviewLogBusy(
+                f"the review log ({path.name}) is busy: someone else is recording a change or a "
+                f"refresh is recording flags, and it did not finish within {WAIT_SECONDS:.0f} "
+                "seconds. Nothing was changed; try again in a minute.") from exc
+        raise
 
 
 @contextmanager
