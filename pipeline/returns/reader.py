@@ -159,8 +159,8 @@ def _csv_records(path: Path, text: str) -> list[tuple[int, list[str]]]:
                                  "send it again.")
             if any(len(c) > MAX_CELL_CHARS for c in cells):
                 raise _refuse_at(path, line, f"a cell on this line holds more than "
-                                 f"{MAX_CELL_CHARS:,} characters. Shorten it: a return holds "
-                                 "figures and short notes only.")
+                                 f"{MAX_CELL_CHARS:,} characters. Write a shorter note: a return "
+                                 "holds figures and short notes only.")
             if len(records) > MAX_ROWS or cells_read > MAX_CELLS:
                 raise _refuse_at(path, line, f"the file has more than {MAX_ROWS:,} rows, far "
                                  "more than a quarterly return needs. Check it is the right "

@@ -37,7 +37,7 @@ ALLOWED_PARTS = re.compile(
 # Why a part a return never needs is refused, in words an analyst knows (first match wins).
 REFUSED_PARTS = [
     (re.compile(r"vbaProject|vbaData|\.bin$|activeX|macrosheets|dialogsheets", re.I),
-     "macros or controls", "save it as 'Excel Workbook (.xlsx)', not as a macro-enabled file"),
+     "macros or controls", "copy the figures into a fresh template (an .xlsx never has macros)"),
     (re.compile(r"comments|threadedComments|persons|vmlDrawing", re.I),
      "comments or notes", "delete every comment and note (Review > Delete)"),
     (re.compile(r"embeddings|oleObject", re.I),
@@ -141,13 +141,14 @@ def _check_parts(archive: zipfile.ZipFile) -> set[str]:
     for name in names:
         if ALLOWED_PARTS.match(name):
             continue
-        what, action = "something a return never holds", "copy the figures into a fresh template"
+        what = f"a part a return never needs ({name})"
+        action = "copy the figures into a fresh template"
         for pattern, kind, remedy in REFUSED_PARTS:
             if pattern.search(name):
                 what, action = kind, remedy
                 break
-        raise WorkbookRefused("E25", f"the workbook holds {what} ({name}). A return holds "
-                              f"figures in cells only: {action}, save it and send it again.")
+        raise WorkbookRefused("E25", f"the workbook holds {what}. A return holds figures in "
+                              f"cells only: {action}, save it and send it again.")
     return set(names)
 
 
@@ -426,7 +427,8 @@ class _SheetPart(_Handler):
             return
         if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
             raise WorkbookRefused("E23", f"a cell holds more than {MAX_CELL_CHARS:,} characters. "
-                                  "Shorten it: a return holds figures and short notes only.",
+                                  "Write a shorter note: a return holds figures and short "
+                                  "notes only.",
                                   where)
         self.cells[(row, column)] = value
 
