@@ -37,6 +37,7 @@ def normalise_header(text: object) -> str:
 MAX_FILE_MB = 10
 MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
 MAX_ROWS = 10_000  # table rows (CSV lines) in one file
+MAX_LINES = 100_000  # CSV lines, blank ones included
 MAX_COLUMNS = 30  # fields on one CSV line
 MAX_CELLS = 150_000  # cells read in one file, on every sheet, filled or not
 MAX_CELL_CHARS = 2_000  # characters in one cell (a note is a sentence or two)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline.returns.contract import (
     FROM_HEADER, HEADER_AREA_COLUMNS, HEADER_FIELDS, LISTS_SHEET, MAX_CELL_CHARS, MAX_CELLS,
-    MAX_COLUMNS, MAX_FILE_BYTES, MAX_FILE_MB, MAX_ROWS, RETURN_SHEET, normalise_header,
+    MAX_COLUMNS, MAX_FILE_BYTES, MAX_FILE_MB, MAX_LINES, MAX_ROWS, RETURN_SHEET, normalise_header,
 )
 from pipeline.returns.findings import Finding, Location, Severity
 from pipeline.returns.workbook import Sheet, WorkbookRefused, letter, read_workbook
@@ -150,6 +150,10 @@ def _csv_records(path: Path, text: str) -> list[tuple[int, list[str]]]:
     try:
         for cells in reader:
             line, start = start, reader.line_num + 1
+            if reader.line_num > MAX_LINES:
+                raise _refuse_at(path, line, f"the file has more than {MAX_LINES:,} lines, far "
+                                 "more than a quarterly return needs. Check it is the right "
+                                 "file, delete the blank lines and send it again.")
             if not any(c.strip() for c in cells):
                 continue
             cells_read += len(cells)
