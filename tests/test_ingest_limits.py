@@ -269,3 +269,22 @@ def test_one_absurd_series_leaves_every_other_series_flagged() -> None:
         both = flags_for_area({FAMILIES: families, CHILDREN: children}, catalogue,
                               {"housing": periods}, periods)
         assert [f for f in both if f.indicator_code == CHILDREN] == alone
+
+
+# --- The dashboard's upload --------------------------------------------------------------------
+
+def test_the_dashboard_refuses_an_upload_over_the_limit_unread(tmp_path: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/load.py").run()
+    for size, expected in ((MAX_FILE_BYTES + 1, "a return is at most 10 MB"),
+                           (MAX_FILE_BYTES - 1, "are ready to load")):
+        content = _padded_csv(tmp_path, size).read_bytes()
+        at.file_uploader[0].set_value(("return.csv", content, "text/csv")).run()
+        assert not at.exception, [e.value for e in at.exception]
+        shown = " ".join(e.value for e in [*at.error, *at.success])
+        assert expected in shown, shown
+        assert "Traceback" not in shown
+    assert not paths.archive_dir().exists() or not any(paths.archive_dir().rglob("*.csv"))
