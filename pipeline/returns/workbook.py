@@ -17,7 +17,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
-from posixpath import dirname, join, normpath
+from posixpath import join, normpath
 from xml.parsers import expat
 
 from pipeline.returns.contract import (
@@ -239,13 +239,18 @@ class _Rels(_Handler):
 
 
 class _Texts(_Handler):
-    """Every piece of text in a part."""
+    """Every piece of text in a part, but the dates Excel stamps on every file itself."""
+    STAMPS = {"created", "modified", "lastPrinted"}
 
     def __init__(self):
         self.found: list[str] = []
+        self._element = ""
+
+    def start(self, name, attrs):
+        self._element = name
 
     def text(self, data):
-        if data.strip():
+        if data.strip() and self._element not in self.STAMPS:
             self.found.append(data.strip())
 
 
