@@ -36,8 +36,9 @@ RULES: dict[str, tuple[Severity, str]] = {
     "E03": (Severity.ERROR, "The file is not empty: it has at least one figure"),
     "E04": (Severity.ERROR, "Every required column is there"),
     "E05": (Severity.ERROR, "No column outside the return contract"),
-    "E06": (Severity.ERROR, "Nothing looks like child-level data (names, dates of birth, NHS or "
-                            "pupil numbers, addresses, postcodes)"),
+    "E06": (Severity.ERROR, "Nothing looks like child-level data: no column headed for names, "
+                            "dates of birth, addresses or ids; no NHS or pupil number, postcode "
+                            "or date in any cell (names in free text are not detected)"),
     "E07": (Severity.ERROR, "The agency is one the partnership knows"),
     "E08": (Severity.ERROR, "Every indicator belongs to the agency sending the return"),
     "E09": (Severity.ERROR, "Every indicator code is in the catalogue"),
