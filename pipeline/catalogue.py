@@ -3,7 +3,7 @@ dbt (as seeds), the flag engine and the dashboard. The files live in dbt_project
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -42,6 +42,8 @@ class Catalogue:
     indicators: dict[str, Indicator]
     agencies: dict[str, str]  # code -> plain name
     areas: dict[str, str]  # ONS code -> name
+    # ONS code -> children aged 0 to 17 at the latest mid-year estimate: no count can exceed it.
+    children: dict[str, int] = field(default_factory=dict)
 
     def for_agency(self, agency: str) -> list[Indicator]:
         return [i for i in self.indicators.values() if i.agency == agency]
@@ -63,4 +65,12 @@ def load_catalogue(seeds_dir: Path = SEEDS_DIR) -> Catalogue:
         indicators[row["code"]] = Indicator(**row)
     agencies = {r["code"]: r["name"] for r in _rows(seeds_dir / "agencies.csv")}
     areas = {r["area_code"]: r["area_name"] for r in _rows(seeds_dir / "areas.csv")}
-    return Catalogue(indicators, agencies, areas)
+    latest: dict[str, tuple[int, int]] = {}
+    for r in _rows(seeds_dir / "population_0_17.csv"):
+        if not r["children_0_17"].isdigit():
+            continue  # 'x': no estimate for a former area in that year
+        year, count = int(r["mid_year"]), int(r["children_0_17"])
+        if r["area_code"] not in latest or year > latest[r["area_code"]][0]:
+            latest[r["area_code"]] = (year, count)
+    children = {area: count for area, (_, count) in latest.items()}
+    return Catalogue(indicators, agencies, areas, children)

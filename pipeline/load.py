@@ -15,6 +15,7 @@ import pyarrow as pa
 from pipeline import paths, warehouse
 from pipeline.catalogue import Catalogue, load_catalogue
 from pipeline.periods import Quarter
+from pipeline.returns.contract import MAX_FILE_BYTES
 from pipeline.returns.findings import Finding, Location, Severity, queries
 from pipeline.returns.reader import RawReturn, UnreadableReturn, read_return
 from pipeline.returns.validate import ValidatedReturn, refused_file, validate
@@ -74,7 +75,9 @@ def load_returns(files: list[Path], *, loaded_by: str | None = None, check_only:
                  today: date | None = None, catalogue: Catalogue | None = None) -> LoadReport:
     catalogue = catalogue or load_catalogue()
     today = today or date.today()
-    contents = {path: path.read_bytes() if path.is_file() else None for path in files}
+    # A file above the size limit is not read at all: the reader refuses it by its size.
+    contents = {path: path.read_bytes() if path.is_file() and path.stat().st_size <=
+                MAX_FILE_BYTES else None for path in files}
     with warehouse.connect() as con:
         outcomes = _validate_all(con, files, contents, catalogue, today)
         if check_only or any(not o.result.accepted for o in outcomes):
@@ -134,7 +137,7 @@ def _validate_all(con, files, contents, catalogue, today) -> list[FileOutcome]:
 
 
 def _read(path: Path, content: bytes | None) -> RawReturn | Finding:
-    if content is None:
+    if content is None and not path.is_file():
         return Finding(Severity.ERROR, "E01", Location(path.name),
                        f"there is no file at {path}. Check the name and folder.")
     try:

@@ -17,6 +17,7 @@ Files go through the public API, `load_returns(..., check_only=True)`, as `pqa c
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,9 +25,12 @@ from typing import Callable, NamedTuple
 
 import openpyxl
 import pytest
+from openpyxl.comments import Comment
+from openpyxl.workbook.defined_name import DefinedName
 
 from pipeline.catalogue import load_catalogue
 from pipeline.load import load_returns
+from pipeline.returns.contract import MAX_CELL_CHARS, MAX_CELLS, MAX_FILE_BYTES, MAX_ROWS
 from pipeline.returns.findings import Location, Severity
 from pipeline.returns.template import write_template
 from pipeline.returns.validate import RULES, ValidatedReturn
@@ -106,11 +110,65 @@ def template(values: dict[str, tuple] = HOUSING_FIGURES, cells: dict[str, object
     return build
 
 
+def edited(build: Build, edit: Callable[[openpyxl.Workbook], None]) -> Build:
+    """A workbook changed through openpyxl, as Excel would save it."""
+    def build_edited(folder: Path) -> Path:
+        path = build(folder)
+        workbook = openpyxl.load_workbook(path)
+        edit(workbook)
+        workbook.save(path)
+        return path
+    return build_edited
+
+
+def zipped(build: Build, edit: Callable[[dict[str, bytes]], None]) -> Build:
+    """A workbook whose parts (file name -> bytes inside the zip) are changed directly, as a
+    hand-made or hostile file would be."""
+    def build_zipped(folder: Path) -> Path:
+        path = build(folder)
+        with zipfile.ZipFile(path) as source:
+            parts = {name: source.read(name) for name in source.namelist()}
+        edit(parts)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+            for name, data in parts.items():
+                target.writestr(name, data)
+        return path
+    return build_zipped
+
+
+def add_part(name: str, data: bytes) -> Callable[[dict[str, bytes]], None]:
+    return lambda parts: parts.__setitem__(name, data)
+
+
+def in_sheet(old: bytes, new: bytes, part: str = "xl/worksheets/sheet1.xml"
+             ) -> Callable[[dict[str, bytes]], None]:
+    def edit(parts: dict[str, bytes]) -> None:
+        assert old in parts[part]
+        parts[part] = parts[part].replace(old, new, 1)
+    return edit
+
+
+def set_cells(sheet: str, cells: dict[str, object]) -> Callable[[openpyxl.Workbook], None]:
+    def edit(workbook: openpyxl.Workbook) -> None:
+        target = workbook[sheet] if sheet in workbook.sheetnames else workbook.create_sheet(sheet)
+        for ref, value in cells.items():
+            target[ref] = value
+    return edit
+
+
 def empty_workbook(name: str = "return.xlsx") -> Build:
     def build(folder: Path) -> Path:
         openpyxl.Workbook().save(folder / name)
         return folder / name
     return build
+
+
+def _list_validation(workbook: openpyxl.Workbook, formula: str) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    validation = DataValidation(type="list", formula1=formula)
+    validation.add("G8")
+    workbook[RETURN].add_data_validation(validation)
 
 
 def after_loading(earlier: Build, later: Build) -> Build:
@@ -182,6 +240,14 @@ CASES = [
     case("E01", "wrong-extension", lambda f: GOOD_CSV(f).rename(f / "return.txt"), GOOD_CSV,
          At(None, None)),
     case("E01", "no-such-file", no_file("missing.csv"), GOOD_CSV, At(None, None)),
+    case("E01", "nul-byte-after-the-first-lines", bytes_of(
+        b"area_code,period,indicator_code,value,notes\n" + b" " * 5000 + b"\n"
+        b"E06000046,2024-25 Q3,families_in_bed_and_breakfast,41,\n"
+        b"E06000046,2024-25 Q3,children_in_bed_and_breakfast,78,a\x00b\n", "return.csv"),
+        bytes_of(b"area_code,period,indicator_code,value,notes\n" + b" " * 5000 + b"\n"
+                 b"E06000046,2024-25 Q3,families_in_bed_and_breakfast,41,\n"
+                 b"E06000046,2024-25 Q3,children_in_bed_and_breakfast,78,a b\n", "return.csv"),
+        At(4, None)),
     case("E02", "latin-1-csv", bytes_of(
         b"area_code,period,indicator_code,value,notes\n"
         b"E06000046,2024-25 Q3,families_in_bed_and_breakfast,41,\n"
@@ -250,6 +316,17 @@ CASES = [
          template(cells={"G8": "placed since March 2025"}),
          At(8, "G", RETURN), secrets=("2015-03-12", "12/03/2015", "12 March 2015")),
 
+    case("E06", "nhs-number-on-a-hidden-sheet",
+         edited(GOOD_XLSX, lambda wb: (set_cells("Cases", {"B3": NHS_NUMBER})(wb),
+                                       setattr(wb["Cases"], "sheet_state", "hidden"))),
+         edited(GOOD_XLSX, lambda wb: setattr(wb.create_sheet("Cases"), "sheet_state",
+                                              "hidden")),
+         At(3, "B", "Cases"), also={"E24"}, secrets=(NHS_NUMBER, NHS_NUMBER.replace(" ", ""))),
+    case("E06", "postcode-in-a-drop-down-list-of-the-sheet",
+         edited(GOOD_XLSX, lambda wb: _list_validation(wb, f'"{POSTCODE},elsewhere"')),
+         edited(GOOD_XLSX, lambda wb: _list_validation(wb, '"yes,no"')),
+         At(None, None, RETURN), secrets=(POSTCODE,)),
+
     # E07-E09: agency and indicators.
     case("E07", "unknown-agency-column",
          csv_of([[*r, "polis"] for r in good_housing_rows()], WITH_AGENCY),
@@ -300,6 +377,14 @@ CASES = [
          csv_of(REFERRALS), At(4, "value")),
     case("E15", "words-in-template", template({FAMILIES: ("forty one",), CHILDREN: (78,)}),
          GOOD_XLSX, At(8, "D (value)", RETURN)),
+    case("E15", "underscore-in-a-number", csv_of([fig(FAMILIES, "1_041"), fig(CHILDREN, 78)]),
+         csv_of([fig(FAMILIES, "1,041"), fig(CHILDREN, 78)]), At(2, "value")),
+    case("E15", "arabic-indic-digits", csv_of([fig(FAMILIES, "\u0664\u0661"), fig(CHILDREN, 78)]),
+         GOOD_CSV, At(2, "value")),
+    case("E15", "full-width-digits", csv_of([fig(FAMILIES, "\uff14\uff11"), fig(CHILDREN, 78)]),
+         GOOD_CSV, At(2, "value")),
+    case("E16", "minus-zero", csv_of([fig(FAMILIES, "-0"), fig(CHILDREN, 78)]),
+         csv_of([fig(FAMILIES, "0"), fig(CHILDREN, 78)]), At(2, "value")),
     case("E16", "negative-value", csv_of([fig(FAMILIES, -3), fig(CHILDREN, 78)]),
          csv_of([fig(FAMILIES, 3), fig(CHILDREN, 78)]), At(2, "value")),
     case("E16", "negative-numerator", csv_of([*REFERRALS[:2],
@@ -338,6 +423,114 @@ CASES = [
          csv_of([fig("attendance_pct", 93.8, 2345678, 2500000)]), At(2, "value")),
     case("E22", "same-figure-twice", housing_with(fig(FAMILIES, 41)),
          housing_with(fig(FAMILIES, 41, period=Q2)), At(4, "indicator_code")),
+
+    # E23-E28: limits, what lies outside the table, and figures no return can hold.
+    case("E23", "file-over-the-size-limit",
+         bytes_of(b"area_code,period,indicator_code,value\n" + b" " * MAX_FILE_BYTES,
+                  "return.csv"),
+         bytes_of(b"area_code,period,indicator_code,value\n" + b" " * 1000 +
+                  "".join(f"{AREA},{Q3},{c},{v}\n" for c, v in ((FAMILIES, 41), (CHILDREN, 78)))
+                  .encode(), "return.csv"),
+         At(None, None)),
+    case("E23", "more-rows-than-a-return-has",
+         csv_of([fig(FAMILIES, 41, period=f"20{y:02}-{y + 1:02} Q{q}") for y in range(10, 20)
+                 for q in (1, 2, 3, 4)] * (MAX_ROWS // 40 + 1)),
+         GOOD_CSV, At(MAX_ROWS + 2, None)),
+    case("E23", "a-cell-of-a-book",
+         csv_of([[*fig(FAMILIES, 41), "x" * (MAX_CELL_CHARS + 1)], [*fig(CHILDREN, 78), ""]],
+                WITH_NOTES),
+         csv_of([[*fig(FAMILIES, 41), "x" * MAX_CELL_CHARS], [*fig(CHILDREN, 78), ""]],
+                WITH_NOTES),
+         At(2, None)),
+    # A hidden sheet of empty cells, small once zipped: more cells than any return has.
+    case("E23", "hidden-sheet-of-many-cells",
+         zipped(edited(GOOD_XLSX, set_cells("Spare", {"A1": None})),
+                in_sheet(b"</sheetData>", b"".join(
+                    b'<row r="%d"><c r="A%d"/></row>' % (r, r) for r in range(1, MAX_CELLS + 2))
+                    + b"</sheetData>", "xl/worksheets/sheet3.xml")),
+         zipped(edited(GOOD_XLSX, set_cells("Spare", {"A1": None})),
+                in_sheet(b"</sheetData>", b"".join(
+                    b'<row r="%d"><c r="A%d"/></row>' % (r, r) for r in range(1, 1001))
+                    + b"</sheetData>", "xl/worksheets/sheet3.xml")),
+         At(None, None)),
+    # A zip bomb: 30 MB of nothing in one part, a few kilobytes once compressed.
+    case("E23", "unzips-to-more-than-a-return-needs",
+         zipped(GOOD_XLSX, in_sheet(b"<sheetData>", b"<sheetData>" + b" " * (30 * 2**20))),
+         zipped(GOOD_XLSX, in_sheet(b"<sheetData>", b"<sheetData>" + b" " * (2**20))),
+         At(None, None)),
+    case("E24", "unnamed-csv-column-holding-names",
+         csv_of([[*r, "Jayden Smith"] for r in good_housing_rows()], [*TIDY_HEADER, ""]),
+         csv_of([[*r, ""] for r in good_housing_rows()], [*TIDY_HEADER, ""]),
+         At(2, "7 (no heading)"), secrets=("Jayden", "Smith")),
+    case("E24", "csv-row-longer-than-the-header",
+         bytes_of(f"area_code,period,indicator_code,value\n{AREA},{Q3},{FAMILIES},41,Jayden\n"
+                  f"{AREA},{Q3},{CHILDREN},78\n".encode(), "return.csv"),
+         bytes_of(f"area_code,period,indicator_code,value\n{AREA},{Q3},{FAMILIES},41,\n"
+                  f"{AREA},{Q3},{CHILDREN},78\n".encode(), "return.csv"),
+         At(2, "5 (no heading)"), secrets=("Jayden",)),
+    case("E24", "name-beside-the-table-in-a-hidden-column",
+         edited(template(cells={"H8": "Jayden Smith"}),
+                lambda wb: setattr(wb[RETURN].column_dimensions["H"], "hidden", True)),
+         edited(template(cells={"G8": "checked"}),
+                lambda wb: setattr(wb[RETURN].column_dimensions["H"], "hidden", True)),
+         At(8, "H", RETURN), secrets=("Jayden", "Smith")),
+    case("E24", "names-on-a-hidden-sheet",
+         edited(GOOD_XLSX, lambda wb: (set_cells("Children", {"A1": "Jayden Smith"})(wb),
+                                       setattr(wb["Children"], "sheet_state", "hidden"))),
+         edited(GOOD_XLSX, lambda wb: setattr(wb.create_sheet("Children"), "sheet_state",
+                                              "hidden")),
+         At(1, "A", "Children"), secrets=("Jayden", "Smith")),
+    # Written beyond the sheet's declared size (A1:G9), where openpyxl's fast reader never looks.
+    case("E24", "cell-beyond-the-declared-dimension",
+         zipped(GOOD_XLSX, in_sheet(b"</sheetData>", b'<row r="900"><c r="Z900" t="inlineStr">'
+                                    b"<is><t>Jayden Smith</t></is></c></row></sheetData>")),
+         zipped(GOOD_XLSX, in_sheet(b"</sheetData>", b'<row r="900"><c r="Z900" t="inlineStr">'
+                                    b"<is><t></t></is></c></row></sheetData>")),
+         At(900, "Z", RETURN), secrets=("Jayden", "Smith")),
+    case("E24", "name-in-the-hidden-drop-down-lists",
+         edited(GOOD_XLSX, set_cells("Lists", {"A1": "Jayden Smith"})),
+         edited(GOOD_XLSX, set_cells("Lists", {"A1": FAMILIES})),
+         At(1, "A", "Lists"), secrets=("Jayden", "Smith")),
+    case("E25", "macros-in-a-file-named-xlsx",
+         zipped(GOOD_XLSX, add_part("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 macro")),
+         zipped(GOOD_XLSX, add_part("docProps/custom.xml", b'<?xml version="1.0"?><Properties '
+                                    b'xmlns="http://schemas.openxmlformats.org/officeDocument/'
+                                    b'2006/custom-properties"/>')),
+         At(None, None)),
+    case("E25", "comment-on-a-cell",
+         edited(GOOD_XLSX, lambda wb: setattr(wb[RETURN]["D8"], "comment",
+                                              Comment("Jayden Smith, aged 7", "analyst"))),
+         edited(GOOD_XLSX, set_cells(RETURN, {"G8": "checked by the team"})),
+         At(None, None), secrets=("Jayden", "Smith")),
+    case("E25", "text-in-the-page-header",
+         edited(GOOD_XLSX, lambda wb: setattr(wb[RETURN].oddHeader.center, "text",
+                                              "Jayden Smith")),
+         edited(GOOD_XLSX, lambda wb: setattr(wb[RETURN].oddHeader.center, "text", "&P")),
+         At(None, None, RETURN), secrets=("Jayden", "Smith")),
+    case("E25", "defined-name-holding-text",
+         edited(GOOD_XLSX, lambda wb: wb.defined_names.add(
+             DefinedName("child", attr_text='"Jayden Smith"'))),
+         edited(GOOD_XLSX, lambda wb: wb.defined_names.add(
+             DefinedName("codes", attr_text="Lists!$A$1:$A$2"))),
+         At(None, None), secrets=("Jayden", "Smith")),
+    case("E26", "value-column-twice",
+         csv_of([[*r, 99] for r in good_housing_rows()], [*TIDY_HEADER, "value"]),
+         csv_of([[*r, "checked"] for r in good_housing_rows()], WITH_NOTES),
+         At(1, "value")),
+    case("E26", "value-headings-that-differ-only-in-case-and-spaces",
+         template(cells={"G7": "value "}), GOOD_XLSX, At(7, "G (value)", RETURN)),
+    case("E27", "formula-with-no-saved-result",
+         template({FAMILIES: ("=40+1",), CHILDREN: (78,)}), GOOD_XLSX, At(8, "D", RETURN)),
+    case("E28", "count-above-the-areas-children",
+         csv_of([fig(FAMILIES, 30000), fig(CHILDREN, 78)]),
+         csv_of([fig(FAMILIES, 3000), fig(CHILDREN, 78)]), At(2, "value")),
+    case("E28", "value-of-1e308-in-a-workbook",
+         template({FAMILIES: (1e308,), CHILDREN: (78,)}),
+         template({FAMILIES: (41.0,), CHILDREN: (78,)}), At(8, "D (value)", RETURN)),
+    case("E28", "denominator-of-a-billion",
+         csv_of([fig("attendance_pct", 94.1, 1_000_000_000, 1_062_699_256)]),
+         csv_of([fig("attendance_pct", 94.1, 100_000_000, 106_269_926)]),
+         At(2, "numerator")),
 
     # Q01-Q05: queries, which load but are recorded.
     case("Q01", "jump-within-the-file",

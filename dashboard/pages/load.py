@@ -2,6 +2,7 @@
 report, and load it only on confirmation. A refused file changes nothing."""
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import streamlit as st
 from dashboard import common
 from pipeline.catalogue import load_catalogue
 from pipeline.load import load_returns
+from pipeline.returns.contract import MAX_FILE_BYTES, MAX_FILE_MB
 from pipeline.returns.findings import errors, queries
 from pipeline.returns.template import write_template
 from pipeline.warehouse import WarehouseBusy
@@ -28,8 +30,13 @@ with tempfile.TemporaryDirectory() as folder:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 st.subheader("2. Upload the filled-in return")
-upload = st.file_uploader("A return (.xlsx or .csv)", type=["xlsx", "csv"])
+upload = st.file_uploader(f"A return (.xlsx or .csv, at most {MAX_FILE_MB} MB)",
+                          type=["xlsx", "csv"])
 if upload is None:
+    st.stop()
+if upload.size > MAX_FILE_BYTES:  # refused before it is read or written anywhere
+    st.error(f"{Path(upload.name).name} is {upload.size / 2**20:,.1f} MB; a return is at most "
+             f"{MAX_FILE_MB} MB. Check it is the right file: nothing was loaded.")
     st.stop()
 
 
@@ -84,4 +91,10 @@ def check_then_load(path: Path) -> None:
 with tempfile.TemporaryDirectory(prefix="pqa-upload-") as folder:
     uploaded = Path(folder) / Path(upload.name).name
     uploaded.write_bytes(upload.getvalue())
-    check_then_load(uploaded)
+    try:
+        check_then_load(uploaded)
+    except Exception:  # the reader refuses bad files itself: this is a fault of ours
+        logging.getLogger(__name__).exception("Checking an uploaded return failed")
+        st.error(f"{uploaded.name} could not be checked because of a fault in the product, "
+                 "not in your file: nothing was loaded. Try again, and tell the operator if "
+                 "it happens again.")

@@ -8,6 +8,7 @@ raises no new flag: one question per episode, not one per quarter.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, field
 
 from pipeline.catalogue import Catalogue, Indicator
@@ -24,6 +25,9 @@ PROCESS_RULES = {"outside_limits", "shift", "trend", "two_of_three", "divergence
 DATA_QUALITY_RULES = {"missing_figure", "stale_figure", "missing_return",
                       "differs_from_published"}
 HISTORY_QUARTERS = 12  # flags are raised for the last three years of ended quarters
+# What judging an absurd series can raise (a value of 1e308 overflowed the statistics).
+SERIES_FAILURES = (ArithmeticError, ValueError)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -197,11 +201,16 @@ def _rounded(number: float | None) -> float | None:
 
 def flags_for_area(series_by_code: dict[str, Series], catalogue: Catalogue,
                    received: dict[str, set[str]], periods_to_flag: set[str]) -> list[Flag]:
-    """Every flag for one area: each series judged over its history, pairs compared."""
-    judged = {code: judge_history(series, catalogue.indicators[code],
-                                  received.get(catalogue.indicators[code].agency, set()),
-                                  periods_to_flag)
-              for code, series in series_by_code.items()}
+    """Every flag for one area: each series judged over its history, pairs compared. A series
+    the rules cannot judge is left without flags and logged: it never stops the others."""
+    judged = {}
+    for code, series in series_by_code.items():
+        try:
+            judged[code] = judge_history(series, catalogue.indicators[code],
+                                         received.get(catalogue.indicators[code].agency, set()),
+                                         periods_to_flag)
+        except SERIES_FAILURES as exc:
+            _skipped(series, exc)
     for code, judgements in judged.items():
         indicator = catalogue.indicators[code]
         partner = indicator.pair_code
@@ -210,9 +219,18 @@ def flags_for_area(series_by_code: dict[str, Series], catalogue: Catalogue,
     flags = []
     for code, judgements in judged.items():
         indicator = catalogue.indicators[code]
-        flags += flags_from_history(judgements, indicator, catalogue.agencies[indicator.agency],
-                                    periods_to_flag)
+        try:
+            flags += flags_from_history(judgements, indicator,
+                                        catalogue.agencies[indicator.agency], periods_to_flag)
+        except SERIES_FAILURES as exc:
+            _skipped(series_by_code[code], exc)
     return _one_question_per_share(flags, catalogue)
+
+
+def _skipped(series: Series, exc: Exception) -> None:
+    log.warning("No flags for %s in %s: its figures could not be judged (%s). Check the "
+                "figures loaded for it.", series.indicator_code, series.area_code,
+                type(exc).__name__)
 
 
 def _one_question_per_share(flags: list[Flag], catalogue: Catalogue) -> list[Flag]:

@@ -2,8 +2,11 @@
 data-quality page. Every finding names the file, sheet, row and column, the rule and what to do."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from enum import Enum
+
+from pipeline.returns.contract import MAX_LISTED_FINDINGS
 
 
 class Severity(str, Enum):
@@ -49,3 +52,19 @@ def errors(findings: list[Finding]) -> list[Finding]:
 
 def queries(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity is Severity.QUERY]
+
+
+def capped(findings: list[Finding], limit: int = MAX_LISTED_FINDINGS) -> list[Finding]:
+    """The first `limit` findings, and one more that counts the rest by rule: a broken file of
+    a million rows must not print a million lines (Errors are kept ahead of Queries)."""
+    if len(findings) <= limit:
+        return findings
+    ordered = errors(findings) + queries(findings)
+    shown, rest = ordered[:limit], ordered[limit:]
+    counts = Counter(f.rule for f in rest)
+    by_rule = ", ".join(f"{count:,} {rule}" for rule, count in sorted(counts.items()))
+    first = rest[0]
+    return shown + [Finding(
+        first.severity, first.rule, Location(first.location.file),
+        f"... and {len(rest):,} more finding(s) like these ({by_rule}). Correct the ones "
+        "listed, check the file again and the rest will be listed.")]

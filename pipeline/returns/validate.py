@@ -13,12 +13,18 @@ from typing import Callable, Mapping
 from pipeline.catalogue import SCALE, Catalogue, Indicator
 from pipeline.periods import PeriodError, Quarter
 from pipeline.returns import privacy
-from pipeline.returns.contract import KNOWN_COLUMNS, RATIO_COLUMNS, TIDY_REQUIRED
-from pipeline.returns.findings import Finding, Severity, errors
+from pipeline.returns.contract import (
+    KNOWN_COLUMNS, MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_FIGURE, MAX_FILE_MB, MAX_ROWS,
+    RATIO_COLUMNS, TIDY_REQUIRED,
+)
+from pipeline.returns.findings import Finding, Severity, capped, errors
 from pipeline.returns.reader import RawReturn, RawRow
 
 AREA_CODE = re.compile(r"^[EW]\d{8}$")
-THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+# What the contract calls a number: ASCII digits, one optional decimal point, commas only as
+# thousands separators. Python's float() takes far more ('1_000', '١٢', full-width digits,
+# 'inf', '1e308'), none of which a return needs.
+NUMBER = re.compile(r"^-?(\d+(\.\d+)?|\.\d+|\d{1,3}(,\d{3})+(\.\d+)?)$", re.ASCII)
 
 # (area_code, indicator_code, period label) -> value already held for that figure.
 History = Mapping[tuple[str, str, str], float]
@@ -30,8 +36,9 @@ RULES: dict[str, tuple[Severity, str]] = {
     "E03": (Severity.ERROR, "The file is not empty: it has at least one figure"),
     "E04": (Severity.ERROR, "Every required column is there"),
     "E05": (Severity.ERROR, "No column outside the return contract"),
-    "E06": (Severity.ERROR, "Nothing looks like child-level data (names, dates of birth, NHS or "
-                            "pupil numbers, addresses, postcodes)"),
+    "E06": (Severity.ERROR, "Nothing looks like child-level data: no column headed for names, "
+                            "dates of birth, addresses or ids; no NHS or pupil number, postcode "
+                            "or date in any cell (names in free text are not detected)"),
     "E07": (Severity.ERROR, "The agency is one the partnership knows"),
     "E08": (Severity.ERROR, "Every indicator belongs to the agency sending the return"),
     "E09": (Severity.ERROR, "Every indicator code is in the catalogue"),
@@ -49,6 +56,17 @@ RULES: dict[str, tuple[Severity, str]] = {
     "E20": (Severity.ERROR, "A numerator is not above its denominator, which is not zero"),
     "E21": (Severity.ERROR, "The value agrees with its numerator and denominator"),
     "E22": (Severity.ERROR, "One row per indicator, area and period"),
+    "E23": (Severity.ERROR, f"The file is within a return's limits: at most {MAX_FILE_MB} MB, "
+                            f"{MAX_ROWS:,} rows, {MAX_COLUMNS} columns, {MAX_CELLS:,} cells "
+                            f"and {MAX_CELL_CHARS:,} characters a cell"),
+    "E24": (Severity.ERROR, "Nothing outside the return's table and header area (no other "
+                            "sheet, no cell without a column heading or beyond the table)"),
+    "E25": (Severity.ERROR, "A workbook holds cells only: no macros, comments, pictures, "
+                            "embedded files, page headers or footers, or named text"),
+    "E26": (Severity.ERROR, "Every column heading appears once"),
+    "E27": (Severity.ERROR, "A formula cell has its result saved"),
+    "E28": (Severity.ERROR, "A figure is possible for the area: a count is not above the "
+                            "area's children, and no figure reaches a billion"),
     "Q01": (Severity.QUERY, "A value is not far from last quarter's (for figures that follow "
                             "the school year, from the same quarter last year)"),
     "Q02": (Severity.QUERY, "Parts add up to their total (plan categories against plans)"),
@@ -118,10 +136,12 @@ class _Checker:
 def validate(raw: RawReturn, catalogue: Catalogue, today: date,
              history: History | None = None) -> ValidatedReturn:
     check = _Checker(raw)
+    check.findings += raw.problems
     _check_columns(check)
     _check_child_level_data(check)
+    _check_template_lists(check, catalogue)
     if errors(check.findings):
-        return ValidatedReturn(raw, raw.file_name, None, [], check.findings)
+        return ValidatedReturn(raw, raw.file_name, None, [], capped(check.findings))
     agency = _check_agency(check, catalogue)
     figures = []
     for row in raw.rows:
@@ -135,7 +155,7 @@ def validate(raw: RawReturn, catalogue: Catalogue, today: date,
     if not errors(check.findings):
         _run_queries(check, figures, catalogue, agency, history or {})
     # The template's header cells are shared by every row: report each problem there once.
-    findings = list(dict.fromkeys(check.findings))
+    findings = capped(list(dict.fromkeys(check.findings)))
     return ValidatedReturn(raw, raw.file_name, agency, figures, findings)
 
 
@@ -170,6 +190,27 @@ def _check_child_level_data(check: _Checker) -> None:
                 Severity.ERROR, "E06", location,
                 f"this cell looks like {looks_like}. Returns hold aggregate figures only: "
                 "remove any personal details and send the return again."))
+
+
+def _check_template_lists(check: _Checker, catalogue: Catalogue) -> None:
+    """The template's hidden 'Lists' sheet feeds its drop-downs: indicator codes, periods and
+    area codes. Anything else there is outside the return (and hidden from the sender's eye)."""
+    for location, value in check.raw.template_lists:
+        text = str(value).strip()
+        if text in catalogue.indicators or text in catalogue.areas or _is_period(text):
+            continue
+        check.findings.append(Finding(
+            Severity.ERROR, "E24", location, "this cell of the template's hidden drop-down "
+            "lists holds something that is not an indicator code, period or area code. Start "
+            "again from a fresh template (pqa template AGENCY) and send the return again."))
+
+
+def _is_period(text: str) -> bool:
+    try:
+        Quarter.parse(text)
+    except PeriodError:
+        return False
+    return True
 
 
 def _check_agency(check: _Checker, catalogue: Catalogue) -> str | None:
@@ -226,6 +267,8 @@ def _check_row(check: _Checker, row: RawRow, catalogue: Catalogue, agency: str |
     if indicator is not None:
         blank = [c for c in RATIO_COLUMNS if _blank(cells.get(c))]
         _check_value_for_kind(check, n, indicator, value, numerator, denominator, blank)
+        if not _possible(check, n, indicator, area, value, numerator, denominator, catalogue):
+            return None
     if None in (indicator, area, period, value):
         return None
     notes = str(cells.get("notes") or "").strip() or None
@@ -295,21 +338,38 @@ def _number(check, n, column, value, code, required=False) -> float | None:
         number = float(value)
     else:
         text = str(value).strip()
-        text = text.replace(",", "") if THOUSANDS.match(text) else text
-        try:
-            number = float(text)
-        except ValueError:
-            number = math.nan
+        number = float(text.replace(",", "")) if NUMBER.match(text) else math.nan
     if not math.isfinite(number):
         check.error("E15", n, column, f"'{value}' is not a number. Enter digits only, for "
                     "example 42.6 (no words, symbols or % signs).", code or None)
         return None
-    if number < 0:
+    if number < 0 or math.copysign(1, number) < 0 or str(value).strip().startswith("-"):
         check.error("E16", n, column, f"{_show(number)} is negative. Figures in a return count "
                     "children, events or weeks and cannot be below zero: correct the figure.",
                     code or None)
         return None
     return number
+
+
+def _possible(check, n, indicator: Indicator, area: str | None, value, numerator, denominator,
+              catalogue: Catalogue) -> bool:
+    """Refuse figures no area can have: one absurd value (1e308) once stopped every later
+    refresh. A count of children or events in a quarter stays below the area's children."""
+    for column, number in (("value", value), ("numerator", numerator),
+                           ("denominator", denominator)):
+        if number is not None and number >= MAX_FIGURE:
+            check.error("E28", n, column, "this figure is a billion or more, which no "
+                        "quarterly return holds. Check the cell and enter the figure itself.",
+                        indicator.code)
+            return False
+    children = catalogue.children.get(area or "")
+    if indicator.kind == "count" and value is not None and children and value > children:
+        check.error("E28", n, "value", f"{_show(value)} is more than the {_show(children)} "
+                    f"children living in {catalogue.areas.get(area, area)}, so it cannot be a "
+                    f"count of '{indicator.label}'. Check the figure and correct it.",
+                    indicator.code)
+        return False
+    return True
 
 
 def _check_value_for_kind(check, n, indicator: Indicator, value, numerator, denominator,
