@@ -216,6 +216,23 @@ def test_a_file_refused_as_child_level_data_is_deleted_and_its_reasons_kept(
     assert take()["housing.csv"].outcome == "loaded"
 
 
+def test_a_file_with_cells_outside_its_table_is_deleted_too(inbox_dir, warehouse_started):
+    """A cell past the table (here an unheaded column) may hold anything: the file is not kept."""
+    before = stored(warehouse_started)
+    rows = good_housing_rows("2024-25 Q2")
+    rows[0] = rows[0] + ["Jaden Smith 12/03/2015"]
+    write_csv(inbox_dir / "housing.csv", rows)
+    handled = take()
+    assert handled["housing.csv"].outcome == "deleted"
+    assert stored(warehouse_started) == before
+    assert files_in(inbox_dir / "refused") == ["housing.csv.errors.txt"]
+    reasons = (inbox_dir / "refused" / "housing.csv.errors.txt").read_text()
+    assert "E24" in reasons and "Jaden" not in reasons
+    # the nearest harmless variant: the same rows within the table load
+    write_csv(inbox_dir / "housing.csv", good_housing_rows("2024-25 Q2"))
+    assert take()["housing.csv"].outcome == "loaded"
+
+
 # --- a refresh killed half-way -------------------------------------------------------------------
 
 def test_a_file_a_killed_refresh_left_half_taken_is_taken_once_by_the_next(
