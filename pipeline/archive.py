@@ -81,7 +81,13 @@ def keep(archived_as: str, content: bytes, provenance: Provenance) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
         _write_atomically(target, content)
-    _write_atomically(provenance_path(archived_as), provenance.as_json().encode())
+    write_provenance(provenance)
+
+
+def write_provenance(provenance: Provenance) -> None:
+    record = provenance_path(provenance.archived_as)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(record, provenance.as_json().encode())
 
 
 def finished(notice: Path) -> None:
@@ -94,7 +100,11 @@ def clear_unfinished(recorded: Callable[[], set[str]]) -> list[Path]:
     submission, asked only when there is a notice), with its provenance and any half-written
     copy. Call it holding the warehouse, so no load is under way. Returns what was removed."""
     folder = paths.archive_dir() / UNFINISHED
-    notices = sorted(folder.glob("load-*.json")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    for torn in folder.glob("*.partial"):  # a notice cut short: its load wrote nothing after
+        torn.unlink(missing_ok=True)
+    notices = sorted(folder.glob("load-*.json"))
     if not notices:
         return []
     in_warehouse = recorded()
@@ -114,8 +124,6 @@ def clear_unfinished(recorded: Callable[[], set[str]]) -> list[Path]:
                     path.unlink()
                     removed.append(path)
         notice.unlink(missing_ok=True)
-    for partial in folder.glob("*.partial"):
-        partial.unlink(missing_ok=True)
     return removed
 
 

@@ -215,19 +215,19 @@ def _insert(con, outcomes: list[FileOutcome], contents: dict[Path, bytes | None]
     notice = archive.announce([r.archived_as for r in kept.values()])
     for path, record in kept.items():
         archive.keep(record.archived_as, contents[path], record)
-    _insert_table(con, "raw.submissions", _columns(submissions, SUBMISSION_COLUMNS))
-    _insert_table(con, "raw.return_figures", _columns(figure_rows, FIGURE_COLUMNS))
+    insert_rows(con, "raw.submissions", rows_table(submissions, SUBMISSION_COLUMNS))
+    insert_rows(con, "raw.return_figures", rows_table(figure_rows, FIGURE_COLUMNS))
     if query_rows:
-        _insert_table(con, "raw.validation_queries", _columns(query_rows, QUERY_COLUMNS))
+        insert_rows(con, "raw.validation_queries", rows_table(query_rows, QUERY_COLUMNS))
     return notice
 
 
-def _columns(rows: list[tuple], schema: pa.Schema) -> pa.Table:
+def rows_table(rows: list[tuple], schema: pa.Schema) -> pa.Table:
     return pa.table([pa.array(column, type=field.type) for column, field in
                      zip(zip(*rows), schema)], schema=schema)
 
 
-def _insert_table(con, table: str, rows) -> None:
+def insert_rows(con, table: str, rows) -> None:
     con.register("incoming_rows", rows)
     try:
         con.execute(f"insert into {table} by name select * from incoming_rows")
