@@ -72,6 +72,7 @@ def back_up_review_log(con: sqlite3.Connection, now: datetime | None = None) -> 
         folder.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(partial)) as copy:
             con.backup(copy)
+            copy.execute("pragma journal_mode = delete")  # one self-contained file
         os.replace(partial, target)
         prune(folder, now)
     except (OSError, sqlite3.Error) as exc:
@@ -94,7 +95,8 @@ def prune(folder: Path, now: datetime) -> list[Path]:
                 or (age <= timedelta(days=KEEP_DAILY_DAYS) and day not in kept_days))
         kept_days.add(day)
         if not keep:
-            copy.unlink(missing_ok=True)
+            for part in _sqlite_files(copy):
+                part.unlink(missing_ok=True)
             removed.append(copy)
     return removed
 
@@ -172,6 +174,7 @@ def _keep_replaced_review_log(live: Path) -> Path | None:
                 closing(sqlite3.connect(target)) as copy:
             con.execute("pragma quick_check").fetchone()
             con.backup(copy)
+            copy.execute("pragma journal_mode = delete")
     except sqlite3.DatabaseError:
         target.unlink(missing_ok=True)
         for part in _sqlite_files(live):

@@ -404,8 +404,8 @@ def _restore_warehouse(args) -> int:
     if done.carried:
         print(f"Kept from the old warehouse: {', '.join(done.carried)}.")
     else:
-        print("The old warehouse could not be read: import published statistics again "
-              "(pqa benchmarks load, pqa benchmarks neighbours).")
+        print("There was no old warehouse that could be read: import published statistics "
+              "again if you had any (pqa benchmarks load, pqa benchmarks neighbours).")
     if done.replaced:
         print(f"The old warehouse is kept as {done.replaced}.")
     for problem in done.problems:

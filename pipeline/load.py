@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from pipeline import archive, warehouse
@@ -95,21 +96,25 @@ def load_returns(files: list[Path], *, loaded_by: str | None = None, check_only:
                              datetime.now(timezone.utc), loaded_by or loaded_by_default())
             con.commit()
         except BaseException:
-            con.rollback()
-            _remove_what_was_not_committed(con)
+            _undo(con)
             raise
         if notice:
             archive.finished(notice)
     return LoadReport(outcomes, committed=True)
 
 
-def _remove_what_was_not_committed(con) -> None:
-    """After a failed load: remove the files it archived, judged against what the warehouse
-    records (never against what this load believes), so a commit that failed late cannot
-    lose a recorded file. If even that fails, the next load clears them."""
+def _undo(con) -> None:
+    """After a failed load: roll back, then remove the files it archived, judged against what
+    the warehouse records (never against what this load believes), so a commit that failed
+    late cannot lose a recorded file. If that fails too, the next load clears them; the
+    load's own error is the one to report."""
+    try:
+        con.rollback()
+    except duckdb.Error:  # a commit that failed has already ended the transaction
+        pass
     try:
         archive.clear_unfinished(lambda: warehouse.archived_files(con))
-    except Exception:  # the load's own error is the one to report
+    except Exception:  # noqa: BLE001 - see above
         pass
 
 

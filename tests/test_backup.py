@@ -43,6 +43,7 @@ def test_every_change_to_the_review_log_is_backed_up(refreshed):
     (new,) = set(backup.list_review_log_backups()) - before
     copy = backup.describe_review_log(new)
     assert copy.responses == 1 and copy.flags == len(review_log.flags())
+    assert {p.name for p in new.parent.iterdir()} == {p.name for p in before | {new}}  # whole
     # the harmless variant: a change refused (an old version) saves nothing and copies nothing
     assert main(["flags", "update", flag_id, "--response", "other", "--expect-version",
                  "1", "--by", "someone"]) == 3
@@ -131,7 +132,7 @@ def test_the_restore_drill(refreshed, capsys):
     assert report.outcome == "succeeded", report.problems
     assert review_log.history(flag_id) == history
     after = marts(refreshed)
-    same = {"manifest.json", "flags.parquet", "expectation_results.parquet"}
+    same = {"manifest.json", "flags.parquet"}  # the run's id and times; the new response
     assert {k: v for k, v in after.items() if k not in same} == \
         {k: v for k, v in published.items() if k not in same}
     flags = {f["flag_id"]: f for f in
