@@ -18,10 +18,10 @@ import hashlib
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from pipeline import paths
 
@@ -48,7 +48,7 @@ class Provenance:
         return json.dumps(record, indent=1, sort_keys=True) + "\n"
 
     @classmethod
-    def from_json(cls, text: str) -> "Provenance":
+    def from_json(cls, text: str) -> Provenance:
         record = json.loads(text)
         record.pop("format", None)
         record["loaded_at"] = datetime.fromisoformat(record["loaded_at"])

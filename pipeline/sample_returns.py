@@ -437,18 +437,21 @@ def _check_folder(out: Path, made: dict[str, bytes], replace: bool) -> None:
     foreign = [p.name for p in present if p.name not in made]
     changed = [p.name for p in present if p.name in made and
                (not p.is_file() or p.read_bytes() != made[p.name])]
-    more = lambda names: f" (and {len(names) - 1} more)" if len(names) > 1 else ""  # noqa: E731
     if foreign:
         raise SampleFolderInUse(
-            f"{out} holds {foreign[0]}{more(foreign)}, which the sample generator did not "
+            f"{out} holds {foreign[0]}{_and_more(foreign)}, which the sample generator did not "
             "write. Nothing was written or deleted: choose an empty folder, or move those "
             "files away.")
     if changed and not replace:
         raise SampleFolderInUse(
-            f"{out} holds {changed[0]}{more(changed)} under a sample return's name but with "
+            f"{out} holds {changed[0]}{_and_more(changed)} under a sample return's name but with "
             "other content (a real return made from `pqa template` is named the same way). "
             "Nothing was written: choose an empty folder, or give --replace to overwrite "
             "them with the sample.")
+
+
+def _and_more(names: list[str]) -> str:
+    return f" (and {len(names) - 1} more)" if len(names) > 1 else ""
 
 
 def _write_all(out: Path, catalogue: Catalogue) -> list[Path]:
