@@ -40,7 +40,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 # Regenerate the sample returns in data/raw/sample from the deterministic generator.
 sample: $(STAMP)
-	$(BIN)/pqa sample --out data/raw/sample
+	$(BIN)/pqa sample --out data/raw/sample --replace
 
 # Time loading one quarterly return (the command's own work).
 benchmark-load: $(STAMP)

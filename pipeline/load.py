@@ -1,18 +1,21 @@
-"""Load returns: read and validate every file, then archive the accepted files and write their
-figures to the warehouse in one transaction. One refused file means nothing is loaded, so a
-batch is never half in."""
+"""Load returns: read and validate every file, then archive the accepted files (with their
+provenance, pipeline/archive.py) and write their figures to the warehouse in one transaction.
+One refused file means nothing is loaded, so a batch is never half in. One load at a time,
+whether from another process or another thread of this one."""
 from __future__ import annotations
 
 import getpass
 import hashlib
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
-from pipeline import paths, warehouse
+from pipeline import archive, warehouse
 from pipeline.catalogue import Catalogue, load_catalogue
 from pipeline.periods import Quarter
 from pipeline.returns.contract import MAX_FILE_BYTES
@@ -67,6 +70,9 @@ class LoadReport:
         return [o for o in self.outcomes if not o.result.accepted]
 
 
+_ONE_LOAD_AT_A_TIME = threading.Lock()
+
+
 def loaded_by_default() -> str:
     return os.environ.get("PQA_USER") or getpass.getuser()
 
@@ -78,25 +84,41 @@ def load_returns(files: list[Path], *, loaded_by: str | None = None, check_only:
     # A file above the size limit is not read at all: the reader refuses it by its size.
     contents = {path: path.read_bytes() if path.is_file() and path.stat().st_size <=
                 MAX_FILE_BYTES else None for path in files}
-    with warehouse.connect() as con:
-        outcomes = _validate_all(con, files, contents, catalogue, today)
-        if check_only or any(not o.result.accepted for o in outcomes):
-            return LoadReport(outcomes, committed=False)
-        archived: list[Path] = []
-        con.begin()
+    # The warehouse's file lock keeps other processes out, not other threads of this one (two
+    # dashboard sessions): without this lock both could supersede the same submission.
+    with _ONE_LOAD_AT_A_TIME, warehouse.connect() as con:
+        if not check_only:
+            archive.clear_unfinished(lambda: warehouse.archived_files(con))
+        con.begin()  # "identical file" and "supersedes" are decided inside the transaction
         try:
-            new = [o for o in outcomes if o.already_loaded is None]
-            archived_as = {o.path: _archive(o.path, contents[o.path], o.file_hash, archived)
-                           for o in new}
-            _insert(con, new, archived_as, datetime.now(timezone.utc),
-                    loaded_by or loaded_by_default())
+            outcomes = _validate_all(con, files, contents, catalogue, today)
+            if check_only or any(not o.result.accepted for o in outcomes):
+                con.rollback()
+                return LoadReport(outcomes, committed=False)
+            notice = _insert(con, [o for o in outcomes if o.already_loaded is None], contents,
+                             datetime.now(timezone.utc), loaded_by or loaded_by_default())
             con.commit()
         except BaseException:
-            con.rollback()
-            for path in archived:
-                path.unlink(missing_ok=True)
+            _undo(con)
             raise
+        if notice:
+            archive.finished(notice)
     return LoadReport(outcomes, committed=True)
+
+
+def _undo(con) -> None:
+    """After a failed load: roll back, then remove the files it archived, judged against what
+    the warehouse records (never against what this load believes), so a commit that failed
+    late cannot lose a recorded file. If that fails too, the next load clears them; the
+    load's own error is the one to report."""
+    try:
+        con.rollback()
+    except duckdb.Error:  # a commit that failed has already ended the transaction
+        pass
+    try:
+        archive.clear_unfinished(lambda: warehouse.archived_files(con))
+    except Exception:  # noqa: BLE001 - see above
+        pass
 
 
 def _validate_all(con, files, contents, catalogue, today) -> list[FileOutcome]:
@@ -159,59 +181,61 @@ def _earliest_period(raw: RawReturn | Finding) -> tuple:
     return (first.start_year, first.number)
 
 
-def _archive(path: Path, content: bytes, file_hash: str, created: list[Path]) -> str:
-    """Keep the file exactly as received, named by its hash, so it can always be found again."""
-    relative = Path(file_hash[:2]) / f"{file_hash}{path.suffix.lower()}"
-    target = paths.archive_dir() / relative
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_suffix(".partial")
-        temporary.write_bytes(content)
-        os.replace(temporary, target)
-        created.append(target)
-    return relative.as_posix()
-
-
-def _insert(con, outcomes: list[FileOutcome], archived_as: dict[Path, str],
-            loaded_at: datetime, loaded_by: str) -> None:
-    """Write every new submission, its figures and its queries in three bulk inserts (one
-    insert per file made large batches slow). A later file in the batch for the same agency,
-    area and quarter supersedes an earlier one, as it would if loaded afterwards."""
+def _insert(con, outcomes: list[FileOutcome], contents: dict[Path, bytes | None],
+            loaded_at: datetime, loaded_by: str) -> Path | None:
+    """Archive each new file with its provenance, then write every new submission, its
+    figures and its queries in three bulk inserts (one insert per file made large batches
+    slow). A later file in the batch for the same agency, area and quarter supersedes an
+    earlier one, as it would if loaded afterwards. On failure the files this load archived
+    are removed again. Returns the archive's notice of this load, to clear on commit."""
     pending = [(o, area, period, figures) for o in outcomes
                for (area, period), figures in o.result.submissions().items()]
     if not pending:
-        return
+        return None
     current = warehouse.current_submissions(con, {(o.result.agency, area, period)
                                                   for o, area, period, _ in pending})
     ids = [r[0] for r in con.execute("select nextval('raw.submission_ids') from range(?)",
                                      [len(pending)]).fetchall()]
+    kept = {o.path: archive.Provenance(
+        archive.archived_name(o.file_hash, o.path.suffix), o.file_hash, o.path.name,
+        o.result.raw.file_format, loaded_at, loaded_by, []) for o, _, _, _ in pending}
     submissions, figure_rows, query_rows = [], [], []
     for submission_id, (outcome, area, period, figures) in zip(ids, pending):
-        result = outcome.result
+        result, record = outcome.result, kept[outcome.path]
         key = (result.agency, area, period)
         supersedes, current[key] = current.get(key), submission_id
         found = [q for q in queries(result.findings) if q.submission == (area, period)]
-        submissions.append((submission_id, result.agency, area, period, outcome.path.name,
-                            outcome.file_hash, result.raw.file_format, archived_as[outcome.path],
+        submissions.append((submission_id, result.agency, area, period, record.file_name,
+                            outcome.file_hash, record.file_format, record.archived_as,
                             loaded_at, loaded_by, supersedes, len(figures)))
-        figure_rows += [(submission_id, f.source_row, f.indicator_code, f.value, f.numerator,
-                         f.denominator, f.notes) for f in figures]
-        query_rows += [(submission_id, q.rule, q.location.sheet, q.location.row,
-                        q.location.column, q.indicator_code, q.message) for q in found]
+        figures_here = [(f.source_row, f.indicator_code, f.value, f.numerator, f.denominator,
+                         f.notes) for f in figures]
+        queries_here = [(q.rule, q.location.sheet, q.location.row, q.location.column,
+                         q.indicator_code, q.message) for q in found]
+        figure_rows += [(submission_id, *row) for row in figures_here]
+        query_rows += [(submission_id, *row) for row in queries_here]
+        record.submissions.append({
+            "submission_id": submission_id, "agency": result.agency, "area_code": area,
+            "period": period, "supersedes": supersedes, "figure_count": len(figures),
+            "figures": figures_here, "queries": queries_here})
         outcome.submissions.append(LoadedSubmission(
             submission_id, result.agency, area, period, len(figures), supersedes, len(found)))
-    _insert_table(con, "raw.submissions", _columns(submissions, SUBMISSION_COLUMNS))
-    _insert_table(con, "raw.return_figures", _columns(figure_rows, FIGURE_COLUMNS))
+    notice = archive.announce([r.archived_as for r in kept.values()])
+    for path, record in kept.items():
+        archive.keep(record.archived_as, contents[path], record)
+    insert_rows(con, "raw.submissions", rows_table(submissions, SUBMISSION_COLUMNS))
+    insert_rows(con, "raw.return_figures", rows_table(figure_rows, FIGURE_COLUMNS))
     if query_rows:
-        _insert_table(con, "raw.validation_queries", _columns(query_rows, QUERY_COLUMNS))
+        insert_rows(con, "raw.validation_queries", rows_table(query_rows, QUERY_COLUMNS))
+    return notice
 
 
-def _columns(rows: list[tuple], schema: pa.Schema) -> pa.Table:
+def rows_table(rows: list[tuple], schema: pa.Schema) -> pa.Table:
     return pa.table([pa.array(column, type=field.type) for column, field in
                      zip(zip(*rows), schema)], schema=schema)
 
 
-def _insert_table(con, table: str, rows) -> None:
+def insert_rows(con, table: str, rows) -> None:
     con.register("incoming_rows", rows)
     try:
         con.execute(f"insert into {table} by name select * from incoming_rows")

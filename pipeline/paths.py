@@ -27,6 +27,12 @@ def archive_dir() -> Path:
     return Path(os.environ.get("PQA_ARCHIVE_DIR", data_dir() / "archive"))
 
 
+def backups_dir() -> Path:
+    """Dated copies of the review log, and what a restore replaced (`PQA_BACKUP_DIR`, default
+    data/backups). Point it at another disk to survive losing the data folder's."""
+    return Path(os.environ.get("PQA_BACKUP_DIR", data_dir() / "backups"))
+
+
 def raw_dir() -> Path:
     return data_dir() / "raw"
 

@@ -184,6 +184,10 @@ def _run_steps(con, report: RefreshReport, loaded_by: str | None) -> None:
             report.quality.to_frame(), preserve_index=False)
         report.rows = {name: table.num_rows for name, table in tables.items()}
         target = paths.marts_dir()
+        try:  # a deleted or replaced review log must not republish every flag as open
+            review_log.check_nothing_lost(target / f"{publish.FLAGS}.parquet")
+        except review_log.ReviewLogLost as exc:
+            raise StepFailed(str(exc)) from None
         release = publish.release_folder(target, report.run_id)
         publish.write_release(release, tables, _manifest(report))
         # before the swap: published flags must always have their reviews (safe to repeat)

@@ -17,6 +17,8 @@ import csv
 import io
 import random
 import re
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -410,12 +412,50 @@ def _police_probation_youth_justice(g: Generator) -> None:
 
 # --- Writing the files --------------------------------------------------------------------
 
-def write_sample_returns(out: Path, catalogue: Catalogue | None = None) -> list[Path]:
+class SampleFolderInUse(Exception):
+    """The folder holds files the generator did not write; nothing was written."""
+
+
+def write_sample_returns(out: Path, catalogue: Catalogue | None = None,
+                         replace: bool = False) -> list[Path]:
+    """Write the sample returns into `out`. The generator deletes nothing, and writes only
+    into a folder that holds nothing but its own files: a file of another name, or (unless
+    `replace`) a file of a sample's name with other content, such as a real return named by
+    `pqa template`, stops it before anything is written (SampleFolderInUse)."""
     catalogue = catalogue or load_catalogue()
+    with tempfile.TemporaryDirectory() as scratch:
+        made = _write_all(Path(scratch), catalogue)
+        _check_folder(out, {p.name: p.read_bytes() for p in made}, replace)
+        out.mkdir(parents=True, exist_ok=True)
+        for path in made:
+            shutil.copyfile(path, out / path.name)
+    return [out / path.name for path in made]
+
+
+def _check_folder(out: Path, made: dict[str, bytes], replace: bool) -> None:
+    present = sorted(out.iterdir()) if out.is_dir() else []
+    foreign = [p.name for p in present if p.name not in made]
+    changed = [p.name for p in present if p.name in made and
+               (not p.is_file() or p.read_bytes() != made[p.name])]
+    if foreign:
+        raise SampleFolderInUse(
+            f"{out} holds {foreign[0]}{_and_more(foreign)}, which the sample generator did not "
+            "write. Nothing was written or deleted: choose an empty folder, or move those "
+            "files away.")
+    if changed and not replace:
+        raise SampleFolderInUse(
+            f"{out} holds {changed[0]}{_and_more(changed)} under a sample return's name but with "
+            "other content (a real return made from `pqa template` is named the same way). "
+            "Nothing was written: choose an empty folder, or give --replace to overwrite "
+            "them with the sample.")
+
+
+def _and_more(names: list[str]) -> str:
+    return f" (and {len(names) - 1} more)" if len(names) > 1 else ""
+
+
+def _write_all(out: Path, catalogue: Catalogue) -> list[Path]:
     series = build_series()
-    out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("*_E06000046_*"):
-        old.unlink()
     written = []
     for agency in catalogue.agencies:
         indicators = catalogue.for_agency(agency)
@@ -426,8 +466,8 @@ def write_sample_returns(out: Path, catalogue: Catalogue | None = None) -> list[
                 written.append(_write_xlsx(out / f"{stem}.xlsx", catalogue, agency, q, figures))
             else:
                 written.append(_write_csv(out / f"{stem}.csv", q, figures))
-    written.append(_write_typing_error(out, catalogue, series))
-    return written
+    # the typing error's file takes the name of that quarter's housing return
+    return list(dict.fromkeys(written + _write_typing_error(out, catalogue, series)))
 
 
 def _write_csv(path: Path, q: Quarter, figures) -> Path:
@@ -441,7 +481,7 @@ def _write_csv(path: Path, q: Quarter, figures) -> Path:
     return path
 
 
-def _write_typing_error(out: Path, catalogue: Catalogue, series) -> Path:
+def _write_typing_error(out: Path, catalogue: Catalogue, series) -> list[Path]:
     """The housing return for 2024-25 Q2 was first sent with 63 families instead of 36 (the
     loader raises a query); the corrected file, loaded after it, supersedes it."""
     q = Quarter(2024, 2)
@@ -449,8 +489,8 @@ def _write_typing_error(out: Path, catalogue: Catalogue, series) -> Path:
     typo = [(c, SampleFigure(63) if c == "families_in_bed_and_breakfast" else f)
             for c, f in figures]
     correct = out / f"housing_{AREA}_{q.label.replace(' ', '_')}.csv"
-    _write_csv(correct.with_name(correct.stem + "_corrected.csv"), q, figures)
-    return _write_csv(correct, q, typo)
+    return [_write_csv(correct.with_name(correct.stem + "_corrected.csv"), q, figures),
+            _write_csv(correct, q, typo)]
 
 
 def _text(number: float | None) -> str:

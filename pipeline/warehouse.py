@@ -196,3 +196,9 @@ def current_submissions(con: duckdb.DuckDBPyConnection, keys: set[tuple[str, str
         "where agency || '|' || area_code || '|' || period in (select unnest(?)) "
         "group by agency, area_code, period", [sorted("|".join(k) for k in keys)]).fetchall()
     return {(agency, area, period): submission for agency, area, period, submission in rows}
+
+
+def archived_files(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every archived file a committed load recorded (relative to the archive)."""
+    return {row[0] for row in con.execute(
+        "select distinct archived_as from raw.submissions").fetchall()}

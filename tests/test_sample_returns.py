@@ -104,3 +104,48 @@ def test_generator_reproduces_the_shipped_files(tmp_path):
     shipped = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in SAMPLE_DIR.iterdir()}
     made = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in tmp_path.iterdir()}
     assert made == shipped
+
+
+def folder_state(folder) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+def test_the_generator_refuses_a_folder_holding_a_real_return(tmp_path, capsys):
+    """`pqa template` names a real return exactly as the sample names its own: the generator
+    must neither delete nor overwrite it."""
+    from pipeline.cli import main
+
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    assert main(["template", "childrens_social_care", "--period", "2024-25 Q2", "--out",
+                 str(folder / "childrens_social_care_E06000046_2024-25_Q2.xlsx")]) == 0
+    (folder / "notes for the analyst.txt").write_text("keep me", encoding="utf-8")
+    before = folder_state(folder)
+    capsys.readouterr()
+    assert main(["sample", "--out", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "did not write" in err and "notes for the analyst.txt" in err
+    assert "Traceback" not in err
+    assert folder_state(folder) == before
+
+    (folder / "notes for the analyst.txt").unlink()  # now only the real return is left
+    before = folder_state(folder)
+    assert main(["sample", "--out", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "childrens_social_care_E06000046_2024-25_Q2.xlsx" in err and "--replace" in err
+    assert folder_state(folder) == before
+
+
+def test_the_generator_rewrites_its_own_folder_and_fills_an_empty_one(tmp_path, capsys):
+    from pipeline.cli import main
+
+    folder = tmp_path / "sample"
+    assert main(["sample", "--out", str(folder)]) == 0  # a new folder
+    first = folder_state(folder)
+    assert len(first) == len(list(SAMPLE_DIR.iterdir()))
+    assert main(["sample", "--out", str(folder)]) == 0  # again: its own files, unchanged
+    assert folder_state(folder) == first
+    name = "police_E06000046_2023-24_Q3.csv"
+    (folder / name).write_text("an older sample\n", encoding="utf-8")
+    assert main(["sample", "--out", str(folder), "--replace"]) == 0
+    assert folder_state(folder) == first

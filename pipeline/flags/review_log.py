@@ -7,6 +7,10 @@ history; nothing is ever deleted. Each review carries a version number: a change
 strength of an older version is refused (ReviewConflict), so two people editing the same flag
 never silently overwrite each other. When another change holds the log for longer than
 WAIT_SECONDS, the change is refused as ReviewLogBusy ("try again"), never half made.
+
+After every change (and so after every refresh) the log is copied to data/backups/review_log/
+(pipeline/backup.py), and a refresh will not publish while flags already published are missing
+from the log (deleted, replaced): that would show every question as open with no response.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from pipeline import paths
+from pipeline import backup, paths
 from pipeline.flags import STATUSES
 from pipeline.flags.current import still_judged
 from pipeline.flags.engine import Flag
@@ -32,6 +36,9 @@ NEXT_STATUSES = {
     "closed": {"open"},
 }
 REFRESH = "pqa refresh"
+# Set to "yes" to publish even though published flags are missing from the review log: only
+# when no backup holds them and their responses are known to be lost (docs/keep.md).
+ACCEPT_LOST_REVIEWS = "PQA_ACCEPT_LOST_REVIEWS"
 NO_LONGER_INDICATED = "no longer indicated by the data"
 
 SCHEMA = """
@@ -93,6 +100,10 @@ WAIT_SECONDS = 30.0  # how long a change waits for another one to finish before 
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 
 
+class ReviewLogLost(ReviewError):
+    """Flags already published are missing from the review log."""
+
+
 def log_path() -> Path:
     return Path(os.environ.get("PQA_REVIEW_LOG", paths.data_dir() / "review_log.sqlite"))
 
@@ -126,6 +137,14 @@ def _transaction(con: sqlite3.Connection) -> Iterator[None]:
     except BaseException:
         con.execute("rollback")
         raise
+
+
+@contextmanager
+def _change(con: sqlite3.Connection) -> Iterator[None]:
+    """A change to the log: one transaction, then a dated copy of the whole log."""
+    with _transaction(con):
+        yield
+    backup.back_up_review_log(con)
 
 
 def _now() -> str:
@@ -175,7 +194,7 @@ def record_flags(current: list[Flag], run_id: str, raised_at: str, judged: set[s
     """When a refresh publishes: add new flags (open), refresh the wording of flags still
     raised, and mark those the data no longer raises (among the quarters it judged again);
     keep every review. Running it twice for the same refresh changes nothing more."""
-    with connect() as con, _transaction(con):
+    with connect() as con, _change(con):
         indicated = {r["flag_id"] for r in con.execute(
             "select flag_id, rule, period from flags where indicated = 1")
             if still_judged(dict(r), judged)}
@@ -185,6 +204,30 @@ def record_flags(current: list[Flag], run_id: str, raised_at: str, judged: set[s
             con.execute("update flags set indicated = 0, no_longer_indicated_since = ? "
                         "where flag_id = ?", [raised_at, flag_id])
             _note(con, flag_id, f"{NO_LONGER_INDICATED} (refresh {run_id})", raised_at)
+
+
+def check_nothing_lost(published_flags: Path) -> None:
+    """Before a refresh publishes: refuse (ReviewLogLost) if flags published now are missing
+    from the log. Every published flag was recorded before it was published, so a missing one
+    means the log was deleted or replaced, and publishing would drop its response."""
+    if not published_flags.is_file() or os.environ.get(ACCEPT_LOST_REVIEWS) == "yes":
+        return
+    import pyarrow.parquet as pq
+
+    published = pq.read_table(published_flags, columns=["flag_id", "review_version"])
+    with connect() as con:
+        known = {r[0] for r in con.execute("select flag_id from flags")}
+    missing = [(f, v) for f, v in zip(published["flag_id"].to_pylist(),
+                                      published["review_version"].to_pylist()) if f not in known]
+    if missing:
+        reviewed = sum(1 for _, version in missing if version > 1)
+        raise ReviewLogLost(
+            f"the review log {log_path()} is missing {len(missing)} of the "
+            f"{published.num_rows} flags published now ({reviewed} of them with a recorded "
+            "review): it has been deleted or replaced. Nothing was published, so no response "
+            "is lost. Put the log back with `pqa restore review-log` (`pqa restore list` "
+            "shows the backups), then refresh again. Only if no backup holds them, set "
+            f"{ACCEPT_LOST_REVIEWS}=yes for one refresh to publish without them.")
 
 
 def _record_one(con: sqlite3.Connection, flag: Flag, run_id: str, raised_at: str) -> None:
@@ -225,7 +268,7 @@ def update(flag_id: str, by: str, *, expected_version: int | None = None,
     """Change a flag's review; returns the new version. Only the fields given change."""
     if status is not None and status not in STATUSES:
         raise ReviewError(f"'{status}' is not a status; use one of: {', '.join(STATUSES)}")
-    with connect() as con, _transaction(con):
+    with connect() as con, _change(con):
         review = con.execute("select * from reviews where flag_id = ?", [flag_id]).fetchone()
         if review is None:
             raise ReviewError(f"there is no flag {flag_id}; `pqa flags --all` lists them")
