@@ -65,11 +65,14 @@ def flags() -> pd.DataFrame:
 
 def report_table_files(area: str) -> tuple[bytes, bytes]:
     """The yearly-report table of one area's questions, as Markdown and Excel."""
-    return _report_table_files(area, run_id(), review_log.last_change())
+    # keyed by the log's path too: two data folders (or a restored log) can share a run and a
+    # change number, and must never share a table
+    return _report_table_files(area, run_id(), str(review_log.log_path()),
+                               review_log.last_change())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _report_table_files(area: str, run: str, last_change: int) -> tuple[bytes, bytes]:
+def _report_table_files(area: str, run: str, log: str, last_change: int) -> tuple[bytes, bytes]:
     """Made again only when a refresh publishes or someone records a change."""
     import tempfile
     from pathlib import Path

@@ -4,7 +4,7 @@ export, through the `pqa` command as the executive group uses it."""
 from __future__ import annotations
 
 import json
-import multiprocessing
+import os
 import subprocess
 import sys
 
@@ -102,21 +102,25 @@ def test_a_change_based_on_an_old_version_is_refused(refreshed, capsys):
     assert row["response"] == "Our answer" and row["version"] == 2
 
 
-def _record(args):
-    flag_id, person, folder = args
-    import os
-
-    os.environ["PQA_DATA_DIR"] = folder
-    from pipeline.flags import review_log as log
-
-    for n in range(10):
-        log.update(flag_id, person, note=f"{person} {n}", owner=person)
+RECORD_TEN = """
+import sys
+from pipeline.flags import review_log
+flag_id, person = sys.argv[1:]
+for n in range(10):
+    review_log.update(flag_id, person, note=f"{person} {n}", owner=person)
+"""
 
 
 def test_concurrent_edits_from_two_processes_lose_nothing(refreshed):
     flag_id = published_flags(refreshed)[0]["flag_id"]
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        pool.map(_record, [(flag_id, "alice", str(refreshed)), (flag_id, "bob", str(refreshed))])
+    # Two separate Python processes, each recording ten changes to the same flag at once
+    people = [subprocess.Popen([sys.executable, "-c", RECORD_TEN, flag_id, person],
+                               env={**os.environ, "PQA_DATA_DIR": str(refreshed)},
+                               stderr=subprocess.PIPE, text=True)
+              for person in ("alice", "bob")]
+    for person in people:
+        _, err = person.communicate(timeout=180)
+        assert person.returncode == 0, err
     changes = review_log.history(flag_id)
     assert len(changes) == 21  # raised, then 10 each
     assert [c["version"] for c in changes] == list(range(1, 22))

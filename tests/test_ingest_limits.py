@@ -178,7 +178,8 @@ def test_an_attack_is_refused_and_nothing_is_kept(name: str, tmp_path: Path) -> 
     good = harmless(tmp_path / "good")
     report = load_returns([good], today=TODAY)
     assert report.committed, [f.describe() for f in report.outcomes[0].result.findings]
-    assert len(stored_bytes()) == len(before) + 1  # the good file is archived
+    # the good file is archived, with its provenance beside it
+    assert len(stored_bytes()) == len(before) + 2
 
 
 # --- Bounded time and memory for the worst files -----------------------------------------------

@@ -54,7 +54,8 @@ RULES: dict[str, tuple[Severity, str]] = {
     "E19": (Severity.ERROR,
             "Proportions, rates and durations give their numerator and denominator"),
     "E20": (Severity.ERROR, "A numerator is not above its denominator, which is not zero"),
-    "E21": (Severity.ERROR, "The value agrees with its numerator and denominator"),
+    "E21": (Severity.ERROR, "The value agrees with its numerator and denominator (to the "
+                            "precision given)"),
     "E22": (Severity.ERROR, "One row per indicator, area and period"),
     "E23": (Severity.ERROR, f"The file is within a return's limits: at most {MAX_FILE_MB} MB, "
                             f"{MAX_ROWS:,} rows, {MAX_COLUMNS} columns, {MAX_CELLS:,} cells "
@@ -68,12 +69,23 @@ RULES: dict[str, tuple[Severity, str]] = {
     "E28": (Severity.ERROR, "A figure is possible for the area: a count is not above the "
                             "area's children, and no figure reaches a billion"),
     "Q01": (Severity.QUERY, "A value is not far from last quarter's (for figures that follow "
-                            "the school year, from the same quarter last year)"),
+                            "the school year, from the same quarter last year): a change of at "
+                            "least half and at least 10 (2 weeks for waits), or 15 percentage "
+                            "points"),
     "Q02": (Severity.QUERY, "Parts add up to their total (plan categories against plans)"),
-    "Q03": (Severity.QUERY, "A numerator or denominator equals the figure it counts"),
+    "Q03": (Severity.QUERY, "A numerator or denominator equals the figure it counts (e.g. the "
+                            "re-referral rate's denominator against referrals)"),
     "Q04": (Severity.QUERY, "Every indicator the agency reports has a figure"),
     "Q05": (Severity.QUERY, "A year-to-date count does not fall within the year"),
 }
+
+
+def rules_markdown() -> str:
+    """The rule book as the Markdown table docs/returns.md shows (`make docs` writes it there;
+    a test fails when the two differ)."""
+    lines = ["| code | kind | the rule |", "|---|---|---|"]
+    lines += [f"| {code} | {severity.value} | {text} |" for code, (severity, text) in RULES.items()]
+    return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
