@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test load sample lock benchmark benchmark-load benchmark-refresh benchmark-flags benchmark-import clean
+.PHONY: run test test-fast lint format docs load sample lock perf perf-load perf-refresh perf-flags perf-import clean
 
 PORT ?= 8501
 # Local mode gives whoever can reach the dashboard every role: serve it to this machine only
@@ -26,6 +26,27 @@ run: $(STAMP)
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
+# Everything but the slow tests (refreshes, the real server and browser): a quick check while
+# working. `make test` is the whole suite.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+# Style: ruff (lint and format) on the Python, sqlfluff on the dbt models and macros. CI runs it
+# before the tests.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros
+
+# Let ruff format the Python and fix what it can.
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Rewrite the tables in docs/ that are generated from the code (a test fails when they drift).
+docs: $(STAMP)
+	$(BIN)/python docs/generate.py
+
 # The browser test drives Debian's Chromium (Playwright cannot download its own browser here).
 $(CHROMIUM):
 	$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq
@@ -43,25 +64,25 @@ sample: $(STAMP)
 	$(BIN)/pqa sample --out data/raw/sample --replace
 
 # Time loading one quarterly return (the command's own work).
-benchmark-load: $(STAMP)
-	$(BIN)/python benchmarks/load_one_return.py
+perf-load: $(STAMP)
+	$(BIN)/python perf/load_one_return.py
 
 # Time `pqa refresh` step by step on the sample data, against `dbt build` alone.
-benchmark-refresh: $(STAMP)
-	$(BIN)/python benchmarks/refresh.py
+perf-refresh: $(STAMP)
+	$(BIN)/python perf/refresh.py
 
 # How cost grows with areas and quarters: load, refresh, SQL floor, dashboard pages, validating
 # one return, at the sample's scale, a region and every English authority (about 15 minutes).
-benchmark: $(STAMP)
-	$(BIN)/python benchmarks/scale.py
+perf: $(STAMP)
+	$(BIN)/python perf/scale.py
 
 # Recall and false alarms of the flag engine on its labelled synthetic test set.
-benchmark-flags: $(STAMP)
-	$(BIN)/python benchmarks/flag_quality.py
+perf-flags: $(STAMP)
+	$(BIN)/python perf/flag_quality.py
 
-# Time importing every published statistics file (../shared/reference/dfe when it is there).
-benchmark-import: $(STAMP)
-	$(BIN)/python benchmarks/benchmarks_import.py
+# Time importing every published statistics file (a folder of them: FOLDER=...).
+perf-import: $(STAMP)
+	$(BIN)/python perf/benchmarks_import.py $(FOLDER)
 
 # Re-resolve every dependency from pyproject.toml's ranges into requirements.lock.
 lock:

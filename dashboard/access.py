@@ -9,6 +9,7 @@ runs in local mode: one person on their own machine, with every role, clearly la
 Local mode is served to this machine only (a loopback address): on any other address it
 refuses to show anything, unless PQA_ALLOW_LOCAL_MODE_ON_NETWORK=1 says someone chose so.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -19,11 +20,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from pipeline import paths
+from pipeline.core import paths
 
 ROLES = ("analyst", "pqa", "executive")
-ROLE_NAMES = {"analyst": "analyst", "pqa": "performance and quality assurance subgroup",
-              "executive": "executive group"}
+ROLE_NAMES = {
+    "analyst": "analyst",
+    "pqa": "performance and quality assurance subgroup",
+    "executive": "executive group",
+}
 LOCAL_MODE = "local"
 ALLOW_LOCAL_MODE_ON_NETWORK = "PQA_ALLOW_LOCAL_MODE_ON_NETWORK"
 
@@ -74,8 +78,9 @@ def served_to_this_machine_only(address: str | None) -> bool:
 
 
 def local_mode_allowed(address: str | None) -> bool:
-    return served_to_this_machine_only(address) or \
-        os.environ.get(ALLOW_LOCAL_MODE_ON_NETWORK) == "1"
+    return (
+        served_to_this_machine_only(address) or os.environ.get(ALLOW_LOCAL_MODE_ON_NETWORK) == "1"
+    )
 
 
 def _refuse_local_mode(address: str | None) -> None:
@@ -88,7 +93,8 @@ def _refuse_local_mode(address: str | None) -> None:
         "Do one of these: serve it to this machine only (`make run`, or `streamlit run "
         "dashboard/app.py --server.address 127.0.0.1`); or set up sign-in (an [auth] section "
         "in .streamlit/secrets.toml, see deploy/secrets.example.toml); or, only on a network "
-        f"that is yours alone, start it with {ALLOW_LOCAL_MODE_ON_NETWORK}=1.")
+        f"that is yours alone, start it with {ALLOW_LOCAL_MODE_ON_NETWORK}=1."
+    )
 
 
 def current_person() -> Person | None:

@@ -2,6 +2,7 @@
 
 Streamlit's settings (no error details on the page, upload size, address) are in
 .streamlit/config.toml, read from the folder `streamlit run` starts in."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -12,13 +13,21 @@ from pipeline.flags.review_log import ReviewLogBusy
 
 PAGES = [  # file, title, icon, the roles that may open it
     ("pages/overview.py", "Overview", ":material/dashboard:", ("analyst", "pqa", "executive")),
-    ("pages/explorer.py", "Indicator explorer", ":material/monitoring:",
-     ("analyst", "pqa", "executive")),
+    (
+        "pages/explorer.py",
+        "Indicator explorer",
+        ":material/monitoring:",
+        ("analyst", "pqa", "executive"),
+    ),
     ("pages/questions.py", "Flagged questions", ":material/help:", ("pqa", "executive")),
     ("pages/returns.py", "Returns and data quality", ":material/fact_check:", ("analyst", "pqa")),
     ("pages/load.py", "Load a return", ":material/upload_file:", ("analyst",)),
-    ("pages/definitions.py", "Definitions and glossary", ":material/menu_book:",
-     ("analyst", "pqa", "executive")),
+    (
+        "pages/definitions.py",
+        "Definitions and glossary",
+        ":material/menu_book:",
+        ("analyst", "pqa", "executive"),
+    ),
 ]
 
 st.set_page_config(page_title="Safeguarding partnership indicators", layout="wide")
@@ -30,17 +39,24 @@ st.session_state["person"] = person
 allowed = [st.Page(f, title=t, icon=i) for f, t, i, roles in PAGES if person.may(*roles)]
 if not allowed:
     st.title("Safeguarding partnership indicators")
-    st.warning(f"You are signed in as {person.name}, but no role has been given to you yet. "
-               "Ask the partnership's analyst to add you to the roles file.")
+    st.warning(
+        f"You are signed in as {person.name}, but no role has been given to you yet. "
+        "Ask the partnership's analyst to add you to the roles file."
+    )
     st.stop()
 
 with st.sidebar:
     if person.mode == LOCAL_MODE:
-        st.info("Local mode: no sign-in is set up, so you have every role (load returns, view, "
-                "record responses). Set up sign-in before sharing the dashboard.")
+        st.info(
+            "Local mode: no sign-in is set up, so you have every role (load returns, view, "
+            "record responses). Set up sign-in before sharing the dashboard."
+        )
     else:
-        st.caption(f"Signed in as {person.name} ("
-                   + ", ".join(ROLE_NAMES[r] for r in sorted(person.roles)) + ")")
+        st.caption(
+            f"Signed in as {person.name} ("
+            + ", ".join(ROLE_NAMES[r] for r in sorted(person.roles))
+            + ")"
+        )
         st.button("Sign out", on_click=st.logout)
     try:
         areas = data.areas_with_returns()
@@ -51,8 +67,11 @@ with st.sidebar:
         names = dict(zip(areas["area_code"], areas["area_name"]))
         before = st.session_state.get("area")
         st.session_state["area"] = st.selectbox(
-            "Area", codes, index=codes.index(before) if before in codes else 0,
-            format_func=names.get)
+            "Area",
+            codes,
+            index=codes.index(before) if before in codes else 0,
+            format_func=names.get,
+        )
     else:
         st.session_state["area"] = None
 

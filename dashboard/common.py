@@ -1,5 +1,6 @@
 """What every page shares: the person and their roles, the chosen area, number formats and
 the direction-of-travel words."""
+
 from __future__ import annotations
 
 import streamlit as st

@@ -1,6 +1,7 @@
 """What the dashboard reads: the published Parquet marts (cached until a refresh publishes a
 new run), the last refresh's record, and the review log (read live, so a recorded response
 shows at once)."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,9 @@ import json
 import pandas as pd
 import streamlit as st
 
-from pipeline import paths
+from pipeline.core import paths
 from pipeline.flags import review_log
-from pipeline.publish import read_manifest
+from pipeline.publish.marts import read_manifest
 
 
 class NothingPublished(Exception):
@@ -20,8 +21,9 @@ class NothingPublished(Exception):
 def manifest() -> dict:
     found = read_manifest(paths.marts_dir())
     if found is None:
-        raise NothingPublished(f"No marts are published in {paths.marts_dir()} yet: run "
-                               "`pqa refresh` (or `make run`).")
+        raise NothingPublished(
+            f"No marts are published in {paths.marts_dir()} yet: run `pqa refresh` (or `make run`)."
+        )
     return found
 
 
@@ -67,8 +69,7 @@ def report_table_files(area: str) -> tuple[bytes, bytes]:
     """The yearly-report table of one area's questions, as Markdown and Excel."""
     # keyed by the log's path too: two data folders (or a restored log) can share a run and a
     # change number, and must never share a table
-    return _report_table_files(area, run_id(), str(review_log.log_path()),
-                               review_log.last_change())
+    return _report_table_files(area, run_id(), str(review_log.log_path()), review_log.last_change())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -81,8 +82,10 @@ def _report_table_files(area: str, run: str, log: str, last_change: int) -> tupl
 
     rows = rows_for_report(area=area)
     with tempfile.TemporaryDirectory() as folder:
-        return (write_markdown(rows, Path(folder) / "questions.md").read_bytes(),
-                write_excel(rows, Path(folder) / "questions.xlsx").read_bytes())
+        return (
+            write_markdown(rows, Path(folder) / "questions.md").read_bytes(),
+            write_excel(rows, Path(folder) / "questions.xlsx").read_bytes(),
+        )
 
 
 def areas_with_returns() -> pd.DataFrame:

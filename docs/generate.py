@@ -1,6 +1,7 @@
 """Write the documents' generated tables from their one home in the code, so they cannot drift:
 `make docs`. Each table sits between `<!-- generated: NAME -->` and `<!-- end generated -->`;
 tests/test_docs.py fails when a document and its source differ."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,7 @@ DOCS = Path(__file__).resolve().parent
 
 
 def _rules() -> str:
-    from pipeline.returns.validate import rules_markdown
+    from pipeline.ingest.returns.validate import rules_markdown
 
     return rules_markdown()
 
@@ -24,8 +25,9 @@ TABLES: dict[str, dict[str, Callable[[], str]]] = {
 
 
 def _block(name: str) -> re.Pattern:
-    return re.compile(rf"(<!-- generated: {re.escape(name)} -->\n)(.*?)(<!-- end generated -->)",
-                      re.S)
+    return re.compile(
+        rf"(<!-- generated: {re.escape(name)} -->\n)(.*?)(<!-- end generated -->)", re.S
+    )
 
 
 def render(document: str) -> str:
@@ -35,7 +37,8 @@ def render(document: str) -> str:
         pattern = _block(name)
         if not pattern.search(text):
             raise SystemExit(f"docs/{document} has no '<!-- generated: {name} -->' block")
-        text = pattern.sub(lambda m, table=make(): m.group(1) + table + m.group(3), text)
+        table = make()
+        text = pattern.sub(lambda m, table=table: m.group(1) + table + m.group(3), text)
     return text
 
 

@@ -1,5 +1,6 @@
 """Shared test set-up: every test gets its own data folder (warehouse, archive, logs), so
 nothing touches the project's data/ and tests never see each other's loads."""
+
 from __future__ import annotations
 
 import csv
@@ -8,13 +9,34 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.catalogue import load_catalogue
-from pipeline.paths import PROJECT_ROOT
+from pipeline.core.catalogue import load_catalogue
+from pipeline.core.paths import PROJECT_ROOT
 
 SAMPLE_DIR = PROJECT_ROOT / "data" / "raw" / "sample"
 # A fixed "today" for validation, so tests do not change meaning as time passes.
 TODAY = date(2026, 11, 22)
 TIDY_HEADER = ["area_code", "period", "indicator_code", "value", "numerator", "denominator"]
+
+
+# What `make test-fast` leaves out: tests that refresh (dbt and Great Expectations take seconds
+# each time), and those that start a real server, browser or identity provider.
+SLOW_FIXTURES = {"sample_refreshed", "refreshed"}
+SLOW_MODULES = {
+    "test_refresh",
+    "test_dashboard_browser",
+    "test_sign_in",
+    "test_benchmarks_marts",
+    "test_flag_quality",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if (
+            SLOW_FIXTURES & set(item.fixturenames)
+            or item.module.__name__.split(".")[-1] in SLOW_MODULES
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -51,16 +73,18 @@ def write_csv(path: Path, rows: list[list[object]], header: list[str] = TIDY_HEA
 
 
 def good_housing_rows(period: str = "2024-25 Q3", families: int = 41, children: int = 78):
-    return [["E06000046", period, "families_in_bed_and_breakfast", families, "", ""],
-            ["E06000046", period, "children_in_bed_and_breakfast", children, "", ""]]
+    return [
+        ["E06000046", period, "families_in_bed_and_breakfast", families, "", ""],
+        ["E06000046", period, "children_in_bed_and_breakfast", children, "", ""],
+    ]
 
 
 @pytest.fixture(scope="session")
 def sample_refreshed(tmp_path_factory, dbt_target) -> Path:
     """A data folder with every sample return loaded and one refresh published (shared by the
     tests that only read it; tests that change it copy it with `refreshed`)."""
-    from pipeline.load import load_returns
-    from pipeline.refresh import refresh
+    from pipeline.ingest.load import load_returns
+    from pipeline.publish.refresh import refresh
 
     folder = tmp_path_factory.mktemp("refreshed") / "data"
     with pytest.MonkeyPatch.context() as mp:

@@ -13,13 +13,14 @@ deviation), and at least 5 events for counts. That is +/-7 events on a count of 
 with 2,000. Smaller changes exist, but no rule can tell one quarter of them from chance
 without raising false alarms on stable series.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.catalogue import Indicator
+from pipeline.core.catalogue import Indicator
 from pipeline.flags.series import Point, Series
 
 LENGTHS = (8, 12, 20, 40)
@@ -78,8 +79,10 @@ def _draw(kind: Kind, means: np.ndarray, rng: np.random.Generator) -> list[Point
         wobble = 0.01 if kind.denominator >= 1000 else 0.0
         shares = np.clip(means / 100 + rng.normal(0, wobble, len(means)), 0, 1)
         numerators = rng.binomial(kind.denominator, shares)
-        return [Point("", round(100 * x / kind.denominator, 1), float(x), float(kind.denominator))
-                for x in numerators]
+        return [
+            Point("", round(100 * x / kind.denominator, 1), float(x), float(kind.denominator))
+            for x in numerators
+        ]
     if kind.mean >= 1000:  # real large counts vary more than Poisson: about twice the spread
         values = np.round(rng.normal(means, 2 * np.sqrt(means)))
     else:
@@ -110,8 +113,9 @@ def make_case(kind: Kind, length: int, change: str | None, rng: np.random.Genera
         points[-1] = Point("", 0.0, 0.0 if kind.denominator else None, last.denominator)
     elif change == "missing quarter":
         points[-1] = Point("", None)
-    points = [Point(p, x.value, x.numerator, x.denominator)
-              for p, x in zip(_periods(length), points)]
+    points = [
+        Point(p, x.value, x.numerator, x.denominator) for p, x in zip(_periods(length), points)
+    ]
     return Case(kind, Series("E00000000", kind.indicator.code, tuple(points)), change, start)
 
 
@@ -160,5 +164,6 @@ def measure(cases: list[Case]) -> Quality:
         else:
             judged = judge_history(case.series, case.kind.indicator, every_quarter)
             detected[(case.change, case.kind.name)].append(
-                any(j.main for j in judged[case.change_start:]))
+                any(j.main for j in judged[case.change_start :])
+            )
     return Quality(dict(detected), dict(false_alarms))

@@ -1,17 +1,19 @@
 """Responses are never lost: the review log is copied on every change, old copies are pruned
 as documented, a refresh refuses to publish over a log that lost published flags, and the
 restore drill (back up, destroy, restore, refresh) brings back the same marts and responses."""
+
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pyarrow.parquet as pq
 
-from pipeline import backup, paths
-from pipeline.cli import main
+from pipeline.cli.main import main
+from pipeline.core import paths
 from pipeline.flags import review_log
-from pipeline.refresh import refresh
+from pipeline.publish import backup
+from pipeline.publish.refresh import refresh
 from tests.conftest import TODAY
 
 RESPONSE = "More evictions; a new temporary accommodation scheme opens in May."
@@ -19,8 +21,9 @@ RESPONSE = "More evictions; a new temporary accommodation scheme opens in May."
 
 def families_flag(folder) -> str:
     flags = pq.read_table(folder / "marts" / "flags.parquet").to_pylist()
-    return next(f["flag_id"] for f in flags
-                if f["indicator_code"] == "families_in_bed_and_breakfast")
+    return next(
+        f["flag_id"] for f in flags if f["indicator_code"] == "families_in_bed_and_breakfast"
+    )
 
 
 def digest(path) -> str:
@@ -32,8 +35,24 @@ def marts(folder) -> dict[str, str]:
 
 
 def respond(flag_id: str) -> None:
-    assert main(["flags", "update", flag_id, "--status", "response requested", "--owner",
-                 "Head of housing", "--response", RESPONSE, "--by", "chair"]) == 0
+    assert (
+        main(
+            [
+                "flags",
+                "update",
+                flag_id,
+                "--status",
+                "response requested",
+                "--owner",
+                "Head of housing",
+                "--response",
+                RESPONSE,
+                "--by",
+                "chair",
+            ]
+        )
+        == 0
+    )
 
 
 def test_every_change_to_the_review_log_is_backed_up(refreshed):
@@ -45,15 +64,29 @@ def test_every_change_to_the_review_log_is_backed_up(refreshed):
     assert copy.responses == 1 and copy.flags == len(review_log.flags())
     assert {p.name for p in new.parent.iterdir()} == {p.name for p in before | {new}}  # whole
     # the harmless variant: a change refused (an old version) saves nothing and copies nothing
-    assert main(["flags", "update", flag_id, "--response", "other", "--expect-version",
-                 "1", "--by", "someone"]) == 3
+    assert (
+        main(
+            [
+                "flags",
+                "update",
+                flag_id,
+                "--response",
+                "other",
+                "--expect-version",
+                "1",
+                "--by",
+                "someone",
+            ]
+        )
+        == 3
+    )
     assert set(backup.list_review_log_backups()) == before | {new}
 
 
 def test_old_copies_are_pruned_as_documented(data_dir):
     folder = backup.review_log_backups()
     folder.mkdir(parents=True)
-    now = datetime(2026, 11, 22, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
     def copy_at(age: timedelta) -> str:
         name = f"review_log-{now - age:%Y%m%dT%H%M%S%fZ}-0000.sqlite"
@@ -61,7 +94,7 @@ def test_old_copies_are_pruned_as_documented(data_dir):
         return name
 
     recent = [copy_at(timedelta(hours=h)) for h in range(0, 48, 4)]  # 2 days, 6 a day
-    day_40 = [copy_at(timedelta(days=40, hours=h)) for h in (1, 2, 3)]    # 3 on one day
+    day_40 = [copy_at(timedelta(days=40, hours=h)) for h in (1, 2, 3)]  # 3 on one day
     old = copy_at(timedelta(days=120))
     removed = {p.name for p in backup.prune(folder, now)}
     assert removed == set(day_40[1:]) | {old}  # one a day after a week; none after 90 days
@@ -71,7 +104,7 @@ def test_old_copies_are_pruned_as_documented(data_dir):
 def test_a_few_copies_are_kept_however_old(data_dir):
     folder = backup.review_log_backups()
     folder.mkdir(parents=True)
-    now = datetime(2026, 11, 22, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
     for n in range(backup.KEEP_AT_LEAST + 2):
         taken = now - timedelta(days=200 + n)
         (folder / f"review_log-{taken:%Y%m%dT%H%M%S%fZ}-0000.sqlite").write_bytes(b"")
@@ -133,10 +166,11 @@ def test_the_restore_drill(refreshed, capsys):
     assert review_log.history(flag_id) == history
     after = marts(refreshed)
     same = {"manifest.json", "flags.parquet"}  # the run's id and times; the new response
-    assert {k: v for k, v in after.items() if k not in same} == \
-        {k: v for k, v in published.items() if k not in same}
-    flags = {f["flag_id"]: f for f in
-             pq.read_table(refreshed / "marts" / "flags.parquet").to_pylist()}
-    assert (flags[flag_id]["owner"], flags[flag_id]["response"]) == ("Head of housing",
-                                                                      RESPONSE)
+    assert {k: v for k, v in after.items() if k not in same} == {
+        k: v for k, v in published.items() if k not in same
+    }
+    flags = {
+        f["flag_id"]: f for f in pq.read_table(refreshed / "marts" / "flags.parquet").to_pylist()
+    }
+    assert (flags[flag_id]["owner"], flags[flag_id]["response"]) == ("Head of housing", RESPONSE)
     assert len(flags) == len(pq.read_table(refreshed / "marts" / "flags.parquet"))

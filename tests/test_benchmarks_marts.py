@@ -1,6 +1,7 @@
 """The benchmark and reconciliation marts after a refresh with the sample returns, the real
 published statistics and both neighbour models. Expected figures are worked out here straight
 from the published CSV files, not from the warehouse."""
+
 from __future__ import annotations
 
 import csv
@@ -13,13 +14,19 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.benchmarks.imports import import_figures, import_neighbours
-from pipeline.load import load_returns
-from pipeline.refresh import refresh
-from pipeline.sample_returns import PUBLISHED, PUBLISHED_YEARS
+from pipeline.devdata.sample_returns import PUBLISHED, PUBLISHED_YEARS
+from pipeline.ingest.load import load_returns
+from pipeline.ingest.published.imports import import_figures, import_neighbours
+from pipeline.publish.refresh import refresh
 from tests.conftest import SAMPLE_DIR, TODAY
 from tests.test_benchmarks import (
-    CHILDREN_IN_CARE, FIXTURES, IOW, NEIGHBOURS_2021, NEIGHBOURS_2025, REFERENCE, REFERRALS,
+    CHILDREN_IN_CARE,
+    FIXTURES,
+    IOW,
+    NEIGHBOURS_2021,
+    NEIGHBOURS_2025,
+    REFERENCE,
+    REFERRALS,
 )
 
 LOOKED_AFTER = "Children looked after on 31 March each year"
@@ -47,14 +54,18 @@ def mart(folder: Path, name: str) -> list[dict]:
     return pq.read_table(folder / "marts" / f"{name}.parquet").to_pylist()
 
 
-def published_csv(path: Path, measure: str, time_period: str = "2025",
-                  **filters: str) -> dict[str, str]:
+def published_csv(
+    path: Path, measure: str, time_period: str = "2025", **filters: str
+) -> dict[str, str]:
     """old_la_code -> the cell as published, for every local authority in one year."""
     with open(path, encoding="utf-8-sig", newline="") as f:
-        return {row["old_la_code"]: row[measure] for row in csv.DictReader(f)
-                if row["geographic_level"] == "Local authority"
-                and row["time_period"] == time_period
-                and all(row[k] == v for k, v in filters.items())}
+        return {
+            row["old_la_code"]: row[measure]
+            for row in csv.DictReader(f)
+            if row["geographic_level"] == "Local authority"
+            and row["time_period"] == time_period
+            and all(row[k] == v for k, v in filters.items())
+        }
 
 
 def neighbours_of(path: Path, code: str) -> list[str]:
@@ -71,11 +82,17 @@ def number(cell: str) -> float | None:
         return None
 
 
-def benchmark_row(folder: Path, code: str, model: str, year: str = "2024-25",
-                  area: str = IOW) -> dict:
-    return next(r for r in mart(folder, "benchmarks") if r["indicator_code"] == code
-                and r["area_code"] == area and r["year"] == year
-                and r["neighbour_model"] == model)
+def benchmark_row(
+    folder: Path, code: str, model: str, year: str = "2024-25", area: str = IOW
+) -> dict:
+    return next(
+        r
+        for r in mart(folder, "benchmarks")
+        if r["indicator_code"] == code
+        and r["area_code"] == area
+        and r["year"] == year
+        and r["neighbour_model"] == model
+    )
 
 
 # --- reconciliation --------------------------------------------------------------------------
@@ -90,8 +107,11 @@ PUBLISHED_BY_DFE = {
 
 @pytest.mark.parametrize("code", sorted(PUBLISHED_BY_DFE))
 def test_local_years_are_reconciled_with_the_published_figures(refreshed, code):
-    rows = {r["financial_year"]: r for r in mart(refreshed, "reconciliation")
-            if r["area_code"] == IOW and r["indicator_code"] == code}
+    rows = {
+        r["financial_year"]: r
+        for r in mart(refreshed, "reconciliation")
+        if r["area_code"] == IOW and r["indicator_code"] == code
+    }
     for year, published in zip(PUBLISHED_YEARS, PUBLISHED_BY_DFE[code]):
         row = rows[year]
         if code in PUBLISHED:  # the yearly report's own figures, as the sample returns give
@@ -99,12 +119,16 @@ def test_local_years_are_reconciled_with_the_published_figures(refreshed, code):
         assert row["published_value"] == published
         assert row["difference"] == pytest.approx(round(row["local_value"] - published, 1))
         assert row["published_period_in_words"].startswith(
-            f"the year ending 31 March {int(year[:4]) + 1}")
+            f"the year ending 31 March {int(year[:4]) + 1}"
+        )
 
 
 def test_referrals_2024_25_are_outside_tolerance_and_explained(refreshed):
-    rows = {(r["indicator_code"], r["financial_year"]): r for r in mart(refreshed, "reconciliation")
-            if r["area_code"] == IOW}
+    rows = {
+        (r["indicator_code"], r["financial_year"]): r
+        for r in mart(refreshed, "reconciliation")
+        if r["area_code"] == IOW
+    }
     referrals = rows[("referrals", "2024-25")]
     assert (referrals["local_value"], referrals["published_value"]) == (5229, 4864)
     assert referrals["difference"] == 365 and referrals["difference_pct"] == 7.5
@@ -118,7 +142,9 @@ def test_referrals_2024_25_are_outside_tolerance_and_explained(refreshed):
         assert rows[("referrals", year)]["difference"] == 0
     rereferral = rows[("rereferral_pct", "2024-25")]
     assert rereferral["difference"] == -0.3 and rereferral["within_tolerance"] is True
-    assert "46.4%" in rereferral["explanation"] and "1 percentage point" in rereferral["explanation"]
+    assert (
+        "46.4%" in rereferral["explanation"] and "1 percentage point" in rereferral["explanation"]
+    )
     rate = rows[("children_in_care_rate_per_10k", "2024-25")]
     assert rate["published_value"] == 110 and rate["within_tolerance"] is True
     # a complete local year not yet published is shown, not judged
@@ -130,15 +156,20 @@ def test_referrals_2024_25_are_outside_tolerance_and_explained(refreshed):
 
 # --- benchmarks ------------------------------------------------------------------------------
 
+
 def test_the_area_england_and_region_figures_are_the_published_ones(refreshed):
     row = benchmark_row(refreshed, "referrals", "2025")
     assert row["area_value"] == 4864 and row["area_symbol"] is None
     assert row["england_value"] == 632830
     assert row["region_code"] == "E12000008" and row["region_name"] == "South East"
     with open(REFERRALS, encoding="utf-8", newline="") as f:
-        south_east = next(r for r in csv.DictReader(f) if r["time_period"] == "2025"
-                          and r["geographic_level"] == "Regional"
-                          and r["region_code"] == "E12000008")
+        south_east = next(
+            r
+            for r in csv.DictReader(f)
+            if r["time_period"] == "2025"
+            and r["geographic_level"] == "Regional"
+            and r["region_code"] == "E12000008"
+        )
     assert row["region_value"] == float(south_east["referral_count"])
     assert row["financial_year"] == "2024-25" and row["period_kind"] == "financial_year"
     rate = benchmark_row(refreshed, "children_in_care_rate_per_10k", "2021")
@@ -162,15 +193,25 @@ def test_neighbour_mean_and_median_are_of_the_neighbours_with_a_figure(refreshed
 def test_neighbours_without_a_figure_are_left_out_and_counted(refreshed):
     # in 2013 (the year ending 31 March 2013) the 2025 model's neighbours include authorities
     # made since, which have no figure that year
-    rows = [r for r in mart(refreshed, "benchmarks") if r["neighbour_model"] == "2025"
-            and r["neighbours_without_figure"] > 0]
+    rows = [
+        r
+        for r in mart(refreshed, "benchmarks")
+        if r["neighbour_model"] == "2025" and r["neighbours_without_figure"] > 0
+    ]
     assert rows
     for row in rows:
-        assert row["neighbours_with_figure"] + row["neighbours_without_figure"] == \
-            row["neighbours_in_model"]
+        assert (
+            row["neighbours_with_figure"] + row["neighbours_without_figure"]
+            == row["neighbours_in_model"]
+        )
         assert "no published figure" in row["neighbour_method"]
-    example = next(r for r in rows if r["indicator_code"] == "referrals"
-                   and r["year"] == "2012-13" and r["area_code"] == "E06000052")  # Cornwall
+    example = next(
+        r
+        for r in rows
+        if r["indicator_code"] == "referrals"
+        and r["year"] == "2012-13"
+        and r["area_code"] == "E06000052"
+    )  # Cornwall
     cells = published_csv(REFERRALS, "referral_count", "2013")
     codes = neighbours_of(NEIGHBOURS_2025, "908")
     values = [number(cells[c]) for c in codes if number(cells.get(c, "")) is not None]
@@ -185,21 +226,38 @@ def ranking(cells: dict[str, str], higher_first: bool) -> tuple[dict[str, int], 
     return {code: order.index(v) + 1 for code, v in values.items()}, len(values)
 
 
-@pytest.mark.parametrize("code, measure, path, filters, higher_first", [
-    ("rereferral_pct", "rereferral_percent", REFERRALS, {}, False),  # lower is better
-    ("children_in_care_rate_per_10k", "rate_per_10000", CHILDREN_IN_CARE,
-     {"population_type": LOOKED_AFTER}, True),  # neither: 1 is the highest
-    ("care_leavers_eet_pct", "care_leaver_percent", FIXTURES / "la_care_leavers_activity.csv",
-     {"care_leaver_age": "19 to 21 years"}, True),  # higher is better
-])
-def test_rank_and_quartile_follow_the_polarity(refreshed, code, measure, path, filters,
-                                               higher_first):
+@pytest.mark.parametrize(
+    "code, measure, path, filters, higher_first",
+    [
+        ("rereferral_pct", "rereferral_percent", REFERRALS, {}, False),  # lower is better
+        (
+            "children_in_care_rate_per_10k",
+            "rate_per_10000",
+            CHILDREN_IN_CARE,
+            {"population_type": LOOKED_AFTER},
+            True,
+        ),  # neither: 1 is the highest
+        (
+            "care_leavers_eet_pct",
+            "care_leaver_percent",
+            FIXTURES / "la_care_leavers_activity.csv",
+            {"care_leaver_age": "19 to 21 years"},
+            True,
+        ),  # higher is better
+    ],
+)
+def test_rank_and_quartile_follow_the_polarity(
+    refreshed, code, measure, path, filters, higher_first
+):
     ranks, ranked = ranking(published_csv(path, measure, **filters), higher_first)
     row = benchmark_row(refreshed, code, "2025")
     assert (row["rank"], row["authorities_ranked"]) == (ranks["921"], ranked)
     assert row["quartile"] == min(4, 4 * (row["rank"] - 1) // ranked + 1)
-    rows = [r for r in mart(refreshed, "benchmarks") if r["indicator_code"] == code
-            and r["year"] == "2024-25" and r["neighbour_model"] == "2025"]
+    rows = [
+        r
+        for r in mart(refreshed, "benchmarks")
+        if r["indicator_code"] == code and r["year"] == "2024-25" and r["neighbour_model"] == "2025"
+    ]
     best = min((r for r in rows if r["rank"]), key=lambda r: r["rank"])
     worst = max((r for r in rows if r["rank"]), key=lambda r: r["rank"])
     assert (best["area_value"] > worst["area_value"]) == higher_first
@@ -218,8 +276,10 @@ def test_the_island_has_the_highest_re_referral_rate_so_ranks_last(refreshed):
 def test_suppressed_figures_have_no_value_and_their_reason(refreshed):
     suppressed = [r for r in mart(refreshed, "benchmarks") if r["area_symbol"] is not None]
     assert suppressed
-    assert all(r["area_value"] is None and r["rank"] is None and r["area_no_figure_reason"]
-               for r in suppressed)
+    assert all(
+        r["area_value"] is None and r["rank"] is None and r["area_no_figure_reason"]
+        for r in suppressed
+    )
     assert {"c", "x", "u"} <= {r["area_symbol"] for r in suppressed}
 
 
@@ -229,8 +289,11 @@ def test_care_leavers_benchmark_says_the_published_age_group(refreshed):
 
 
 def test_the_neighbour_sets_are_published_with_names(refreshed):
-    rows = [r for r in mart(refreshed, "statistical_neighbours")
-            if r["area_code"] == IOW and r["neighbour_model"] == "2025"]
+    rows = [
+        r
+        for r in mart(refreshed, "statistical_neighbours")
+        if r["area_code"] == IOW and r["neighbour_model"] == "2025"
+    ]
     assert [r["neighbour_rank"] for r in rows] == list(range(1, 11))
     assert rows[0]["neighbour_old_code"] == "357" and rows[0]["neighbour_name"] == "Tameside"
     assert rows[1]["neighbour_name"] == "Cornwall" and rows[1]["neighbour_code"] == "E06000052"
@@ -238,9 +301,11 @@ def test_the_neighbour_sets_are_published_with_names(refreshed):
 
 def test_the_academic_year_absence_figures_are_kept_but_not_mapped(refreshed):
     with duckdb.connect(str(refreshed / "warehouse.duckdb"), read_only=True) as con:
-        kinds = con.sql("select distinct f.period_kind from benchmarks.figures f "
-                        "join benchmarks.files using (file_id) "
-                        "where dataset = 'absence_la'").fetchall()
+        kinds = con.sql(
+            "select distinct f.period_kind from benchmarks.figures f "
+            "join benchmarks.files using (file_id) "
+            "where dataset = 'absence_la'"
+        ).fetchall()
     assert kinds == [("academic_year",)]
     assert {r["period_kind"] for r in mart(refreshed, "benchmarks")} == {"financial_year"}
 
@@ -254,22 +319,26 @@ def test_every_check_passed_with_benchmarks_loaded(refreshed):
 
 def test_a_year_outside_tolerance_raises_a_flagged_question(refreshed):
     flags = [f for f in mart(refreshed, "flags") if f["rule"] == "differs_from_published"]
-    referrals = next(f for f in flags if f["indicator_code"] == "referrals"
-                     and f["period"] == "2024-25")
+    referrals = next(
+        f for f in flags if f["indicator_code"] == "referrals" and f["period"] == "2024-25"
+    )
     assert referrals["question"].startswith(
         "Referrals to children's social care, 2024-25: the partnership's own figure is 5,229 "
-        "but the Department for Education published 4,864, a difference of +365 (+7.5%)")
+        "but the Department for Education published 4,864, a difference of +365 (+7.5%)"
+    )
     assert referrals["question"].endswith(
-        "Can children's social care explain the difference? (Children's social care)")
+        "Can children's social care explain the difference? (Children's social care)"
+    )
     # within tolerance: no question
-    assert not [f for f in flags if f["indicator_code"] == "rereferral_pct"
-                and f["period"] == "2024-25"]
+    assert not [
+        f for f in flags if f["indicator_code"] == "rereferral_pct" and f["period"] == "2024-25"
+    ]
 
 
 def test_the_explorer_shows_published_statistics_and_the_reconciliation(refreshed, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from pipeline.paths import PROJECT_ROOT
+    from pipeline.core.paths import PROJECT_ROOT
 
     monkeypatch.setenv("PQA_DATA_DIR", str(refreshed))
     at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=60).run()
@@ -288,4 +357,7 @@ def test_the_explorer_shows_published_statistics_and_the_reconciliation(refreshe
     own = next(d.value for d in at.dataframe if "Own figure" in d.value.columns)
     row = own[own["Year"] == "2024-25"].iloc[0]
     assert (row["Own figure"], row["Published"], row["Comparison"]) == (
-        5229, 4864, "outside tolerance")
+        5229,
+        4864,
+        "outside tolerance",
+    )

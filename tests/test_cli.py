@@ -1,5 +1,6 @@
 """The `pqa` command as an analyst uses it: the template, loading, plain messages and exit
 codes, and never a traceback."""
+
 from __future__ import annotations
 
 import subprocess
@@ -7,13 +8,17 @@ import sys
 
 import openpyxl
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from tests.conftest import good_housing_rows, write_csv
 
 
 def pqa(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_template_has_header_area_rows_definitions_and_drop_downs(tmp_path):
@@ -22,10 +27,15 @@ def test_template_has_header_area_rows_definitions_and_drop_downs(tmp_path):
     assert result.returncode == 0, result.stderr
     sheet = openpyxl.load_workbook(out)["Return"]
     header = {sheet.cell(r, 1).value: sheet.cell(r, 2).value for r in range(3, 6)}
-    assert header == {"Agency": "childrens_social_care", "Area code": "E06000046",
-                      "Period": "2025-26 Q2"}
-    rows = {sheet.cell(r, 1).value: (sheet.cell(r, 2).value, sheet.cell(r, 3).value)
-            for r in range(8, sheet.max_row + 1)}
+    assert header == {
+        "Agency": "childrens_social_care",
+        "Area code": "E06000046",
+        "Period": "2025-26 Q2",
+    }
+    rows = {
+        sheet.cell(r, 1).value: (sheet.cell(r, 2).value, sheet.cell(r, 3).value)
+        for r in range(8, sheet.max_row + 1)
+    }
     assert rows["rereferral_pct"][0] == "Re-referral rate"
     assert "12 months" in rows["rereferral_pct"][1]
     assert len(rows) == 35  # every children's social care indicator, one row each
@@ -53,12 +63,15 @@ def test_unknown_agency_for_a_template_is_a_clear_usage_error():
 
 
 def test_a_refused_file_names_file_row_column_rule_and_what_to_do(tmp_path):
-    bad = write_csv(tmp_path / "housing.csv",
-                    [["E06000046", "2024-25 Q3", "families_in_bed_and_breakfast", "forty", "", ""]])
+    bad = write_csv(
+        tmp_path / "housing.csv",
+        [["E06000046", "2024-25 Q3", "families_in_bed_and_breakfast", "forty", "", ""]],
+    )
     result = pqa("load", str(bad))
     assert result.returncode == 1
-    assert ("Error E15 at housing.csv, row 2, column value: 'forty' is not a number. Enter "
-            "digits only") in result.stdout
+    assert (
+        "Error E15 at housing.csv, row 2, column value: 'forty' is not a number. Enter digits only"
+    ) in result.stdout
     assert "Nothing was loaded: 1 of 1 file(s) refused" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 
@@ -96,16 +109,26 @@ def test_when_even_the_error_log_cannot_be_written_one_plain_line_is_printed(tmp
     blocked.write_text("")  # a file where the logs folder should be: nothing can be written
     env = {**os.environ, "PQA_WAREHOUSE": str(broken)}
     # the nearest harmless variant: the details go to the error log
-    logged = subprocess.run([sys.executable, "-m", "pipeline.cli", "submissions"], env={
-        **env, "PQA_LOGS_DIR": str(tmp_path / "logs")}, capture_output=True, text=True)
+    logged = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli.main", "submissions"],
+        env={**env, "PQA_LOGS_DIR": str(tmp_path / "logs")},
+        capture_output=True,
+        text=True,
+    )
     assert logged.returncode == 4
     assert f"Details are in {tmp_path / 'logs' / 'pqa-errors.log'}." in logged.stderr
     assert "Traceback" in (tmp_path / "logs" / "pqa-errors.log").read_text()
-    unlogged = subprocess.run([sys.executable, "-m", "pipeline.cli", "submissions"], env={
-        **env, "PQA_LOGS_DIR": str(blocked / "logs")}, capture_output=True, text=True)
+    unlogged = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli.main", "submissions"],
+        env={**env, "PQA_LOGS_DIR": str(blocked / "logs")},
+        capture_output=True,
+        text=True,
+    )
     assert unlogged.returncode == 4
     assert "Traceback" not in unlogged.stdout + unlogged.stderr
     assert len(unlogged.stderr.strip().splitlines()) == 1
     assert unlogged.stderr.startswith("Something went wrong: ")
-    assert (f"The details could not be written to {blocked / 'logs' / 'pqa-errors.log'} "
-            "either (Not a directory): check the disk has space.") in unlogged.stderr
+    assert (
+        f"The details could not be written to {blocked / 'logs' / 'pqa-errors.log'} "
+        "either (Not a directory): check the disk has space."
+    ) in unlogged.stderr

@@ -2,6 +2,7 @@
 role renders, shows the right figures, hides what a role may not see, uploads a good and a
 bad return, and records a response that survives a refresh; a busy review log keeps what was
 typed, local mode is refused beyond this machine, and error details stay off the page."""
+
 from __future__ import annotations
 
 import re
@@ -12,24 +13,34 @@ import pytest
 from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
+from pipeline.core.paths import PROJECT_ROOT
 from pipeline.flags import review_log
-from pipeline.paths import PROJECT_ROOT
-from pipeline.refresh import refresh
+from pipeline.publish.refresh import refresh
 from tests.conftest import SAMPLE_DIR, TODAY, write_csv
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
-PAGES = {"overview": "Overview", "explorer": "Indicator explorer",
-         "questions": "Flagged questions", "returns": "Returns and data quality",
-         "load": "Load a return", "definitions": "Definitions and glossary"}
+PAGES = {
+    "overview": "Overview",
+    "explorer": "Indicator explorer",
+    "questions": "Flagged questions",
+    "returns": "Returns and data quality",
+    "load": "Load a return",
+    "definitions": "Definitions and glossary",
+}
 SEES = {
     "analyst": {"overview", "explorer", "returns", "load", "definitions"},
     "pqa": {"overview", "explorer", "questions", "returns", "definitions"},
     "executive": {"overview", "explorer", "questions", "definitions"},
 }
-AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
-                 "cookie_secret": "a test secret", "client_id": "pqa",
-                 "client_secret": "a test secret",
-                 "server_metadata_url": "https://id.example.org/.well-known/openid-configuration"}}
+AUTH = {
+    "auth": {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "a test secret",
+        "client_id": "pqa",
+        "client_secret": "a test secret",
+        "server_metadata_url": "https://id.example.org/.well-known/openid-configuration",
+    }
+}
 
 
 @pytest.fixture(autouse=True)
@@ -62,8 +73,10 @@ def app(role: str | None = None, roles_file=None) -> AppTest:
 @pytest.fixture
 def roles_file(tmp_path, monkeypatch):
     path = tmp_path / "roles.toml"
-    path.write_text('[people]\n"analyst@iow.example" = "analyst"\n"pqa@iow.example" = "pqa"\n'
-                    '"executive@iow.example" = ["executive"]\n')
+    path.write_text(
+        '[people]\n"analyst@iow.example" = "analyst"\n"pqa@iow.example" = "pqa"\n'
+        '"executive@iow.example" = ["executive"]\n'
+    )
     monkeypatch.setenv("PQA_ROLES_FILE", str(path))
     return path
 
@@ -156,8 +169,7 @@ def test_the_explorer_shows_a_chart_a_table_and_downloads(published):
     words = texts(at)
     assert "Quarters with a flagged question (triangles): 2024-25 Q2" in words
     assert "shaded usual range" in words
-    assert {b.label for b in at.get("download_button")} >= {"Download as CSV",
-                                                           "Download as Excel"}
+    assert {b.label for b in at.get("download_button")} >= {"Download as CSV", "Download as Excel"}
 
 
 def test_an_executive_records_a_response_that_survives_a_refresh(refreshed, roles_file):
@@ -169,8 +181,9 @@ def test_an_executive_records_a_response_that_survives_a_refresh(refreshed, role
     at.button[0].click().run()
     assert not at.exception and "Recorded." in texts(at)
     assert refresh(today=TODAY).outcome == "succeeded"
-    published = {f["flag_id"]: f for f in pq.read_table(
-        refreshed / "marts" / "flags.parquet").to_pylist()}
+    published = {
+        f["flag_id"]: f for f in pq.read_table(refreshed / "marts" / "flags.parquet").to_pylist()
+    }
     assert published[flag_id]["response"] == "More evictions this winter."
     assert published[flag_id]["status"] == "response requested"
     assert review_log.history(flag_id)[-1]["changed_by"] == "A executive"
@@ -184,8 +197,11 @@ def test_a_pqa_member_sees_questions_but_cannot_record(published, roles_file):
 def test_a_good_return_loads_only_on_confirmation(refreshed):
     at = open_page(app(), "load")
     # the same figures from a neighbouring area, Portsmouth, which has sent nothing yet
-    good = (SAMPLE_DIR / "housing_E06000046_2024-25_Q3.csv").read_bytes().replace(
-        b"E06000046", b"E06000044")
+    good = (
+        (SAMPLE_DIR / "housing_E06000046_2024-25_Q3.csv")
+        .read_bytes()
+        .replace(b"E06000046", b"E06000044")
+    )
     at.file_uploader[0].set_value(("housing_portsmouth.csv", good, "text/csv")).run()
     assert not at.exception
     assert "are ready to load" in texts(at)
@@ -197,8 +213,10 @@ def test_a_good_return_loads_only_on_confirmation(refreshed):
 
 def test_a_bad_return_is_refused_with_its_errors_and_changes_nothing(refreshed, tmp_path):
     at = open_page(app(), "load")
-    bad = write_csv(tmp_path / "bad.csv", [["E06000046", "2026-27 Q2",
-                                           "families_in_bed_and_breakfast", -3, "", ""]])
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        [["E06000046", "2026-27 Q2", "families_in_bed_and_breakfast", -3, "", ""]],
+    )
     at.file_uploader[0].set_value(("bad.csv", bad.read_bytes(), "text/csv")).run()
     assert not at.exception
     assert any("is refused: nothing was loaded" in e.value for e in at.error)
@@ -212,9 +230,10 @@ def _submissions(folder) -> int:
     import duckdb
 
     with duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True) as con:
-        return con.sql("select count(*) from raw.submissions where submission_id not in "
-                       "(select supersedes from raw.submissions where supersedes is not null)"
-                       ).fetchall()[0][0]
+        return con.sql(
+            "select count(*) from raw.submissions where submission_id not in "
+            "(select supersedes from raw.submissions where supersedes is not null)"
+        ).fetchall()[0][0]
 
 
 def test_returns_page_shows_the_grid_queries_and_checks(published):
@@ -260,8 +279,10 @@ def test_an_owner_or_response_can_be_cleared(refreshed, roles_file):
 
 # --- Hardening: busy review log, local mode beyond this machine, sign-in, error details -------
 
-def test_a_busy_review_log_keeps_the_typed_text_and_changes_nothing(refreshed, roles_file,
-                                                                    monkeypatch):
+
+def test_a_busy_review_log_keeps_the_typed_text_and_changes_nothing(
+    refreshed, roles_file, monkeypatch
+):
     import sqlite3
 
     monkeypatch.setattr(review_log, "WAIT_SECONDS", 0.3)  # give up in a moment, not 30 s
@@ -275,8 +296,7 @@ def test_a_busy_review_log_keeps_the_typed_text_and_changes_nothing(refreshed, r
     other.execute("rollback")
     other.close()
     assert not at.exception
-    assert any(w.value.startswith("Busy, not saved") and "try again" in w.value
-               for w in at.warning)
+    assert any(w.value.startswith("Busy, not saved") and "try again" in w.value for w in at.warning)
     assert widget(at.text_area, "Response").value == "Typed while the log was busy."
     assert {p.name: p.read_bytes() for p in refreshed.glob("review_log.sqlite*")} == before
     # the nearest harmless variant: the log is free again, the same press records the text
@@ -286,10 +306,20 @@ def test_a_busy_review_log_keeps_the_typed_text_and_changes_nothing(refreshed, r
     assert row["response"] == "Typed while the log was busy." and row["version"] == 2
 
 
-@pytest.mark.parametrize("address,served", [
-    ("0.0.0.0", False), (None, False), ("192.168.1.20", False), ("::", False),
-    ("dashboard.example.org", False),
-    ("127.0.0.1", True), ("127.0.1.1", True), ("::1", True), ("localhost", True)])
+@pytest.mark.parametrize(
+    "address,served",
+    [
+        ("0.0.0.0", False),
+        (None, False),
+        ("192.168.1.20", False),
+        ("::", False),
+        ("dashboard.example.org", False),
+        ("127.0.0.1", True),
+        ("127.0.1.1", True),
+        ("::1", True),
+        ("localhost", True),
+    ],
+)
 def test_local_mode_is_served_to_this_machine_only(published, address, served):
     streamlit_config.set_option("server.address", address)
     at = app()
@@ -335,9 +365,14 @@ def test_the_shipped_settings_keep_error_details_off_the_page():
     import subprocess
     import sys
 
-    shown = subprocess.run([sys.executable, "-m", "streamlit", "config", "show"],
-                           check=True, cwd=PROJECT_ROOT, capture_output=True, text=True,
-                           timeout=120).stdout
+    shown = subprocess.run(
+        [sys.executable, "-m", "streamlit", "config", "show"],
+        check=True,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     settings = dict(re.findall(r"^(\w+) = (.+)$", shown, flags=re.MULTILINE))
     assert settings["showErrorDetails"] == '"none"'
     assert settings["toolbarMode"] == '"viewer"'

@@ -2,6 +2,7 @@
 Playwright with Debian's Chromium. Visits every page, checks a chart and a table rendered with
 real numbers, uploads a return, records a response, and saves a screenshot of each page in
 test-artifacts/."""
+
 from __future__ import annotations
 
 import os
@@ -14,14 +15,20 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from pipeline.core.paths import PROJECT_ROOT
 from pipeline.flags import review_log
-from pipeline.paths import PROJECT_ROOT
 from tests.conftest import SAMPLE_DIR
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-PAGES = ["Overview", "Indicator explorer", "Flagged questions", "Returns and data quality",
-         "Load a return", "Definitions and glossary"]
+PAGES = [
+    "Overview",
+    "Indicator explorer",
+    "Flagged questions",
+    "Returns and data quality",
+    "Load a return",
+    "Definitions and glossary",
+]
 
 
 def free_port() -> int:
@@ -35,10 +42,28 @@ def server(refreshed):
     port = free_port()
     env = {**os.environ, "PQA_DATA_DIR": str(refreshed)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(PROJECT_ROOT / "dashboard" / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -61,22 +86,26 @@ def page():
     assert os.path.exists(CHROMIUM), "Debian's chromium is missing: `make test` installs it"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+            ],
+        )
         yield browser.new_page(viewport={"width": 1400, "height": 1000})
         browser.close()
 
 
 def go(page, url: str, title: str) -> None:
-    page.get_by_role("link", name=title).first.click() if title != "Overview" else \
-        page.goto(url)
-    expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible(
-        timeout=30_000)
+    page.get_by_role("link", name=title).first.click() if title != "Overview" else page.goto(url)
+    expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=30_000)
     page.wait_for_timeout(800)  # let charts draw
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{title.lower().replace(' ', '-')}.png"),
-                    full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{title.lower().replace(' ', '-')}.png"), full_page=True)
 
 
 def test_every_page_in_a_real_browser(server, page, tmp_path):
@@ -104,8 +133,11 @@ def test_every_page_in_a_real_browser(server, page, tmp_path):
 
     go(page, server, "Load a return")
     portsmouth = tmp_path / "housing_portsmouth.csv"
-    portsmouth.write_bytes((SAMPLE_DIR / "housing_E06000046_2024-25_Q3.csv").read_bytes()
-                           .replace(b"E06000046", b"E06000044"))
+    portsmouth.write_bytes(
+        (SAMPLE_DIR / "housing_E06000046_2024-25_Q3.csv")
+        .read_bytes()
+        .replace(b"E06000046", b"E06000044")
+    )
     page.locator("input[type='file']").set_input_files(str(portsmouth))
     expect(page.get_by_text("are ready to load")).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Load this return").click()

@@ -1,6 +1,7 @@
 """The documents stay true to the code: generated tables equal their source, every link and
 cited file exists, the README stays short, and no file cites design notes outside the
 repository."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ import subprocess
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.paths import PROJECT_ROOT
+from pipeline.core.paths import PROJECT_ROOT
 
 DOCS = PROJECT_ROOT / "docs"
 generate = runpy.run_path(str(DOCS / "generate.py"))
@@ -23,8 +24,9 @@ def test_generated_tables_equal_their_source(document):
 
 
 def _tracked(*patterns: str) -> list[str]:
-    listed = subprocess.run(["git", "ls-files", *patterns], cwd=PROJECT_ROOT, check=True,
-                            capture_output=True, text=True).stdout.split()
+    listed = subprocess.run(
+        ["git", "ls-files", *patterns], cwd=PROJECT_ROOT, check=True, capture_output=True, text=True
+    ).stdout.split()
     return [name for name in listed if (PROJECT_ROOT / name).exists()]
 
 
@@ -50,9 +52,12 @@ def test_the_readme_is_short_and_opens_with_the_two_commands():
 
 def test_nothing_cites_design_notes_outside_the_repository():
     outside = re.compile(r"\.\./shared|\b(DESIGN|FLAGS|INDICATORS|STYLE)\.md\b")
-    citing = [name for name in _tracked("*.py", "*.md", "*.sql", "*.yml", "*.toml", "Makefile")
-              if name != "tests/test_docs.py"
-              and outside.search((PROJECT_ROOT / name).read_text(encoding="utf-8"))]
+    citing = [
+        name
+        for name in _tracked("*.py", "*.md", "*.sql", "*.yml", "*.toml", "Makefile")
+        if name != "tests/test_docs.py"
+        and outside.search((PROJECT_ROOT / name).read_text(encoding="utf-8"))
+    ]
     assert not citing
 
 

@@ -7,6 +7,7 @@ text comes out exactly as typed. Responses are recorded in the review log as the
 group records them, then exported through `pqa flags export` and through the dashboard's
 download (the same files the Flagged questions page offers).
 """
+
 from __future__ import annotations
 
 import csv
@@ -23,14 +24,16 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
-from pipeline.cli import main
+from pipeline.cli.main import main
+from pipeline.core.text_cells import frame_to_csv, frames_to_excel
 from pipeline.flags import review_log
-from pipeline.text_cells import frame_to_csv, frames_to_excel
 
 # (attack, its nearest harmless variant): text a person could record as a response.
 FORMULAS = [
-    ('=HYPERLINK("http://evil.example/x","Click for the action plan")',
-     'HYPERLINK("http://evil.example/x","Click for the action plan")'),
+    (
+        '=HYPERLINK("http://evil.example/x","Click for the action plan")',
+        'HYPERLINK("http://evil.example/x","Click for the action plan")',
+    ),
     ("+cmd|' /C calc'!A0", "cmd|' /C calc'!A0"),
     ("-2+3+cmd|' /C calc'!A0", "2-3 families moved on"),
     ("@SUM(1+9)*cmd|' /C calc'!A0", "email housing@iow.example"),
@@ -74,11 +77,13 @@ def log_files(folder: Path) -> dict[str, bytes]:
 def sheet_xml(workbook: Path | bytes) -> str:
     source = io.BytesIO(workbook) if isinstance(workbook, bytes) else workbook
     with zipfile.ZipFile(source) as book:
-        return "".join(book.read(n).decode() for n in book.namelist()
-                       if n.startswith("xl/worksheets/"))
+        return "".join(
+            book.read(n).decode() for n in book.namelist() if n.startswith("xl/worksheets/")
+        )
 
 
 # --- Excel and CSV: formula injection ----------------------------------------------------------
+
 
 def test_a_formula_in_a_response_stays_text_in_the_exported_workbook(refreshed, tmp_path):
     texts = [t for pair in FORMULAS for t in pair]
@@ -86,8 +91,9 @@ def test_a_formula_in_a_response_stays_text_in_the_exported_workbook(refreshed, 
     assert main(["flags", "export", "--out", str(tmp_path / "q")]) == 0
     workbook = tmp_path / "q.xlsx"
     assert "<f>" not in sheet_xml(workbook)  # no formula anywhere in the workbook
-    cells = {c.value: c for row in load_workbook(workbook).active.iter_rows(min_row=2)
-             for c in row[1:]}
+    cells = {
+        c.value: c for row in load_workbook(workbook).active.iter_rows(min_row=2) for c in row[1:]
+    }
     for attack, harmless in FORMULAS:
         attack, harmless = as_read_back(attack), as_read_back(harmless)
         for text in (attack, harmless):  # exactly as typed, stored as text
@@ -103,16 +109,19 @@ def test_the_dashboard_download_of_the_report_table_is_the_same_safe_workbook(re
     record(published_flag_ids(refreshed), [attack, harmless])
     _, excel = data.report_table_files("E06000046")
     assert "<f>" not in sheet_xml(excel)
-    values = [c for row in load_workbook(io.BytesIO(excel)).active.iter_rows(values_only=True)
-              for c in row]
+    values = [
+        c
+        for row in load_workbook(io.BytesIO(excel)).active.iter_rows(values_only=True)
+        for c in row
+    ]
     assert attack in values and harmless in values
 
 
 @pytest.mark.parametrize("attack,harmless", FORMULAS)
-def test_a_formula_in_a_table_is_marked_as_text_in_csv_and_kept_as_text_in_excel(
-        attack, harmless):
-    table = pd.DataFrame({"Quarter": ["2024-25 Q1", "2024-25 Q2"], "Figure": [36, -3.5],
-                          "Note": [attack, harmless]})
+def test_a_formula_in_a_table_is_marked_as_text_in_csv_and_kept_as_text_in_excel(attack, harmless):
+    table = pd.DataFrame(
+        {"Quarter": ["2024-25 Q1", "2024-25 Q2"], "Figure": [36, -3.5], "Note": [attack, harmless]}
+    )
     rows = list(csv.reader(io.StringIO(frame_to_csv(table).decode("utf-8"), newline="")))
     assert len(rows) == 3  # a carriage return inside a text never starts a row of its own
     assert rows[1] == ["2024-25 Q1", "36.0", "'" + attack]  # spreadsheets read ' as "text"
@@ -129,8 +138,9 @@ def test_plain_tables_download_as_pandas_would_write_them(published_marts):
     """Containing formulas changes nothing for ordinary figures: the explorer's CSV of real
     marts is byte for byte what pandas writes (with the CRLF rows of RFC 4180)."""
     quarterly = pd.read_parquet(published_marts / "indicator_quarterly.parquet")
-    assert frame_to_csv(quarterly) == quarterly.to_csv(index=False, lineterminator="\r\n"
-                                                       ).encode("utf-8")
+    assert frame_to_csv(quarterly) == quarterly.to_csv(index=False, lineterminator="\r\n").encode(
+        "utf-8"
+    )
 
 
 @pytest.fixture
@@ -139,6 +149,7 @@ def published_marts(sample_refreshed) -> Path:
 
 
 # --- Markdown: HTML, links and images ----------------------------------------------------------
+
 
 def rendered_cells(markdown: str) -> list[str]:
     """The yearly-report table as a Markdown viewer shows it: the HTML of each body cell."""
@@ -165,6 +176,7 @@ def test_html_links_and_images_in_a_response_are_shown_as_typed_never_run(refres
 
 # --- A review log someone else holds -----------------------------------------------------------
 
+
 @pytest.fixture
 def quick_busy(monkeypatch):
     """Give up on a held review log after a fraction of a second, not 30."""
@@ -178,8 +190,7 @@ def hold_the_review_log() -> sqlite3.Connection:
     return other
 
 
-def test_recording_while_the_log_is_held_is_busy_and_changes_nothing(refreshed, quick_busy,
-                                                                     capsys):
+def test_recording_while_the_log_is_held_is_busy_and_changes_nothing(refreshed, quick_busy, capsys):
     flag_id = published_flag_ids(refreshed)[0]
     before = log_files(refreshed)
     other = hold_the_review_log()

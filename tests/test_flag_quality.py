@@ -1,6 +1,7 @@
 """The flag engine on the labelled test set (tests/flag_test_set.py): recall on injected
-changes of practical size and false alarms on clean series. `make benchmark-flags` prints the
+changes of practical size and false alarms on clean series. `make perf-flags` prints the
 figures by kind and change; this test keeps them from getting worse."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """Flags on the sample data (the seeds' stories), the review log (persistence across refreshes,
 concurrent edits, nothing deleted, flags the data no longer raises) and the yearly-report
 export, through the `pqa` command as the executive group uses it."""
+
 from __future__ import annotations
 
 import json
@@ -10,12 +11,11 @@ import sys
 
 import duckdb
 import pyarrow.parquet as pq
-import pytest
 from openpyxl import load_workbook
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from pipeline.flags import review_log
-from pipeline.refresh import refresh
+from pipeline.publish.refresh import refresh
 from tests.conftest import TODAY
 
 
@@ -24,8 +24,11 @@ def published_flags(folder) -> list[dict]:
 
 
 def find(flags, code, period=None):
-    found = [f for f in flags if f["indicator_code"] == code
-             and (period is None or f["period"] == period)]
+    found = [
+        f
+        for f in flags
+        if f["indicator_code"] == code and (period is None or f["period"] == period)
+    ]
     assert found, (code, period)
     return found[0]
 
@@ -70,17 +73,60 @@ def test_pqa_flags_lists_open_questions_with_their_agency(sample_refreshed, monk
 def test_a_response_survives_refreshes_and_closing_keeps_everything(refreshed, capsys):
     flag = find(published_flags(refreshed), "families_in_bed_and_breakfast")
     flag_id = flag["flag_id"]
-    assert main(["flags", "update", flag_id, "--status", "response requested", "--owner",
-                 "Head of housing", "--by", "chair"]) == 0
-    assert main(["flags", "update", flag_id, "--status", "answered", "--response",
-                 "More evictions; a new temporary accommodation scheme opens in May.",
-                 "--by", "housing lead", "--expect-version", "2"]) == 0
+    assert (
+        main(
+            [
+                "flags",
+                "update",
+                flag_id,
+                "--status",
+                "response requested",
+                "--owner",
+                "Head of housing",
+                "--by",
+                "chair",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "flags",
+                "update",
+                flag_id,
+                "--status",
+                "answered",
+                "--response",
+                "More evictions; a new temporary accommodation scheme opens in May.",
+                "--by",
+                "housing lead",
+                "--expect-version",
+                "2",
+            ]
+        )
+        == 0
+    )
     assert refresh(today=TODAY).outcome == "succeeded"
     after = find(published_flags(refreshed), "families_in_bed_and_breakfast")
     assert after["flag_id"] == flag_id and after["status"] == "answered"
     assert after["response"].startswith("More evictions")
-    assert main(["flags", "update", flag_id, "--status", "closed", "--impact",
-                 "Families moved on within six weeks.", "--by", "chair"]) == 0
+    assert (
+        main(
+            [
+                "flags",
+                "update",
+                flag_id,
+                "--status",
+                "closed",
+                "--impact",
+                "Families moved on within six weeks.",
+                "--by",
+                "chair",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["flags"]) == 0
     assert flag_id not in capsys.readouterr().out
@@ -94,8 +140,19 @@ def test_a_response_survives_refreshes_and_closing_keeps_everything(refreshed, c
 def test_a_change_based_on_an_old_version_is_refused(refreshed, capsys):
     flag_id = published_flags(refreshed)[0]["flag_id"]
     review_log.update(flag_id, "first person", expected_version=1, response="Our answer")
-    code = main(["flags", "update", flag_id, "--response", "A different answer",
-                 "--expect-version", "1", "--by", "second person"])
+    code = main(
+        [
+            "flags",
+            "update",
+            flag_id,
+            "--response",
+            "A different answer",
+            "--expect-version",
+            "1",
+            "--by",
+            "second person",
+        ]
+    )
     assert code == 3
     assert "was changed by first person" in capsys.readouterr().err
     row = next(f for f in review_log.flags() if f["flag_id"] == flag_id)
@@ -114,10 +171,15 @@ for n in range(10):
 def test_concurrent_edits_from_two_processes_lose_nothing(refreshed):
     flag_id = published_flags(refreshed)[0]["flag_id"]
     # Two separate Python processes, each recording ten changes to the same flag at once
-    people = [subprocess.Popen([sys.executable, "-c", RECORD_TEN, flag_id, person],
-                               env={**os.environ, "PQA_DATA_DIR": str(refreshed)},
-                               stderr=subprocess.PIPE, text=True)
-              for person in ("alice", "bob")]
+    people = [
+        subprocess.Popen(
+            [sys.executable, "-c", RECORD_TEN, flag_id, person],
+            env={**os.environ, "PQA_DATA_DIR": str(refreshed)},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for person in ("alice", "bob")
+    ]
     for person in people:
         _, err = person.communicate(timeout=180)
         assert person.returncode == 0, err
@@ -152,8 +214,13 @@ def test_a_corrected_figure_leaves_the_flag_marked_no_longer_indicated(refreshed
 
 def test_export_writes_the_yearly_report_table(refreshed, tmp_path, capsys):
     flag = find(published_flags(refreshed), "families_in_bed_and_breakfast")
-    review_log.update(flag["flag_id"], "chair", status="answered",
-                      response="Evictions | rising", impact="Fewer families in B&B")
+    review_log.update(
+        flag["flag_id"],
+        "chair",
+        status="answered",
+        response="Evictions | rising",
+        impact="Fewer families in B&B",
+    )
     assert main(["flags", "export", "--year", "2024-25", "--out", str(tmp_path / "q")]) == 0
     markdown = (tmp_path / "q.md").read_text()
     assert markdown.startswith("| Questions / matters raised | Response | Impact |")
@@ -170,6 +237,19 @@ def test_the_flags_command_works_while_a_refresh_holds_the_warehouse(refreshed):
     """The review log is not in the warehouse, so recording a response never waits."""
     flag_id = published_flags(refreshed)[0]["flag_id"]
     with duckdb.connect(str(refreshed / "warehouse.duckdb")):
-        done = subprocess.run([sys.executable, "-m", "pipeline.cli", "flags", "update", flag_id,
-                               "--owner", "someone"], capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pipeline.cli.main",
+                "flags",
+                "update",
+                flag_id,
+                "--owner",
+                "someone",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert done.returncode == 0, done.stderr

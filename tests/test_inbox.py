@@ -1,8 +1,9 @@
-"""The inbox as the nightly refresh takes it (pipeline/inbox.py): each attack beside its nearest
-harmless variant. A bad file is refused with its reasons and never stops the others; a file
+"""The inbox as the nightly refresh takes it (pipeline/ingest/inbox.py): each attack beside its
+nearest harmless variant. A bad file is refused with its reasons and never stops the others; a file
 still being written is left for the next refresh; nothing in loaded/ or refused/ is
 overwritten; a file that seems to hold child-level data is not kept. Where nothing should be
 loaded, the warehouse and the archive stay byte-identical."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import inbox, paths
-from pipeline.load import load_returns
+from pipeline.core import paths
+from pipeline.ingest import inbox
+from pipeline.ingest.load import load_returns
 from tests.conftest import TIDY_HEADER, TODAY, good_housing_rows, write_csv
 
 IOW = "E06000046"
@@ -30,8 +32,7 @@ def inbox_dir(data_dir) -> Path:
 @pytest.fixture
 def warehouse_started(data_dir, tmp_path) -> Path:
     """A warehouse already holding one return, so 'unchanged' means something."""
-    load_returns([write_csv(tmp_path / "first.csv", good_housing_rows("2024-25 Q1"))],
-                 today=TODAY)
+    load_returns([write_csv(tmp_path / "first.csv", good_housing_rows("2024-25 Q1"))], today=TODAY)
     return data_dir
 
 
@@ -42,8 +43,11 @@ def take(settle: float = 0) -> dict[str, inbox.InboxFile]:
 def stored(data_dir: Path) -> dict[str, str]:
     """Every byte the load keeps: the warehouse and the archive, by file hash."""
     files = [paths.warehouse_path(), *sorted(paths.archive_dir().rglob("*"))]
-    return {str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in files if p.is_file()}
+    return {
+        str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in files
+        if p.is_file()
+    }
 
 
 def figures(period: str) -> list[tuple]:
@@ -51,7 +55,8 @@ def figures(period: str) -> list[tuple]:
         return con.execute(
             "select f.indicator_code, f.value from raw.return_figures f join raw.submissions s "
             "using (submission_id) where s.period = ? order by 1, s.submission_id",
-            [period]).fetchall()
+            [period],
+        ).fetchall()
 
 
 def files_in(folder: Path) -> list[str]:
@@ -65,13 +70,17 @@ def housing_with_notes(path: Path, period: str, note: str) -> Path:
 
 # --- one bad file never stops the others -------------------------------------------------------
 
+
 def test_a_file_the_reader_cannot_handle_is_refused_and_the_files_around_it_load(inbox_dir):
     housing_with_notes(inbox_dir / "a_housing.csv", "2024-25 Q2", "x" * 100)  # harmless
     housing_with_notes(inbox_dir / "b_huge_cell.csv", "2024-25 Q3", "x" * 140_000)  # attack
     write_csv(inbox_dir / "c_housing.csv", good_housing_rows("2024-25 Q4"))
     handled = take()
     assert {n: f.outcome for n, f in handled.items()} == {
-        "a_housing.csv": "loaded", "b_huge_cell.csv": "refused", "c_housing.csv": "loaded"}
+        "a_housing.csv": "loaded",
+        "b_huge_cell.csv": "refused",
+        "c_housing.csv": "loaded",
+    }
     assert files_in(inbox_dir / "loaded") == ["a_housing.csv", "c_housing.csv"]
     assert files_in(inbox_dir / "refused") == ["b_huge_cell.csv", "b_huge_cell.csv.errors.txt"]
     reasons = (inbox_dir / "refused" / "b_huge_cell.csv.errors.txt").read_text()
@@ -84,14 +93,20 @@ def test_a_file_the_reader_cannot_handle_is_refused_and_the_files_around_it_load
     assert len(figures("2024-25 Q2")) == len(figures("2024-25 Q4")) == 2
 
 
-@pytest.mark.parametrize("make, reason", [
-    (lambda p: p.mkdir(), "this is a folder, not a file"),
-    (lambda p: p.symlink_to(p.parent / "nowhere.csv"),
-     "this is a link to a file that is not there"),
-    (lambda p: os.mkfifo(p), "this is not an ordinary file"),  # reading it would wait for ever
-])
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (lambda p: p.mkdir(), "this is a folder, not a file"),
+        (
+            lambda p: p.symlink_to(p.parent / "nowhere.csv"),
+            "this is a link to a file that is not there",
+        ),
+        (lambda p: os.mkfifo(p), "this is not an ordinary file"),  # reading it would wait for ever
+    ],
+)
 def test_something_that_is_not_a_readable_file_is_refused_without_stopping(
-        inbox_dir, warehouse_started, make, reason):
+    inbox_dir, warehouse_started, make, reason
+):
     before = stored(warehouse_started)
     make(inbox_dir / "police.csv")
     handled = take()
@@ -115,11 +130,14 @@ def test_a_file_the_service_may_not_read_is_refused(inbox_dir, warehouse_started
         pytest.skip("this user reads a file whatever its permissions (root)")
     assert take()["housing.csv"].outcome == "refused"
     assert stored(warehouse_started) == before
-    assert "could not read the file (Permission denied)" in (
-        inbox_dir / "refused" / "housing.csv.errors.txt").read_text()
+    assert (
+        "could not read the file (Permission denied)"
+        in (inbox_dir / "refused" / "housing.csv.errors.txt").read_text()
+    )
 
 
 # --- only finished files are taken -------------------------------------------------------------
+
 
 def test_a_file_still_being_written_is_left_until_it_is_finished(inbox_dir, warehouse_started):
     """The torn file of the issue: '5' of a '51' written when the refresh looked."""
@@ -158,23 +176,34 @@ def test_hidden_files_are_ignored(inbox_dir, warehouse_started):
     write_csv(inbox_dir / ".housing.csv", good_housing_rows("2024-25 Q2"))
     assert take() == {}
     assert stored(warehouse_started) == before and files_in(inbox_dir) == [
-        ".gitkeep", ".housing.csv"]
+        ".gitkeep",
+        ".housing.csv",
+    ]
 
 
 # --- nothing is overwritten ---------------------------------------------------------------------
 
+
 def test_a_second_refused_file_of_the_same_name_is_kept_beside_the_first(inbox_dir):
-    first = write_csv(inbox_dir / "housing.csv", [[IOW, "2024-25 Q3",
-                                                    "families_in_bed_and_breakfast", -4, "", ""]])
+    first = write_csv(
+        inbox_dir / "housing.csv",
+        [[IOW, "2024-25 Q3", "families_in_bed_and_breakfast", -4, "", ""]],
+    )
     first_bytes = first.read_bytes()
     take()
-    second = write_csv(inbox_dir / "housing.csv", [[IOW, "2024-25 Q3",
-                                                     "families_in_bed_and_breakfast", "x", "", ""]])
+    second = write_csv(
+        inbox_dir / "housing.csv",
+        [[IOW, "2024-25 Q3", "families_in_bed_and_breakfast", "x", "", ""]],
+    )
     second_bytes = second.read_bytes()
     handled = take()
     refused = inbox_dir / "refused"
-    assert files_in(refused) == ["housing.2.csv", "housing.2.csv.errors.txt", "housing.csv",
-                                 "housing.csv.errors.txt"]
+    assert files_in(refused) == [
+        "housing.2.csv",
+        "housing.2.csv.errors.txt",
+        "housing.csv",
+        "housing.csv.errors.txt",
+    ]
     assert (refused / "housing.csv").read_bytes() == first_bytes
     assert (refused / "housing.2.csv").read_bytes() == second_bytes
     assert "E16" in (refused / "housing.csv.errors.txt").read_text()
@@ -198,8 +227,10 @@ def test_a_second_loaded_file_of_the_same_name_is_kept_beside_the_first(inbox_di
 
 # --- child-level data is not kept ---------------------------------------------------------------
 
+
 def test_a_file_refused_as_child_level_data_is_deleted_and_its_reasons_kept(
-        inbox_dir, warehouse_started):
+    inbox_dir, warehouse_started
+):
     before = stored(warehouse_started)
     rows = [row + ["Jaden Smith"] for row in good_housing_rows("2024-25 Q2")]
     write_csv(inbox_dir / "housing.csv", rows, header=TIDY_HEADER + ["child_name"])
@@ -235,8 +266,10 @@ def test_a_file_with_cells_outside_its_table_is_deleted_too(inbox_dir, warehouse
 
 # --- a refresh killed half-way -------------------------------------------------------------------
 
+
 def test_a_file_a_killed_refresh_left_half_taken_is_taken_once_by_the_next(
-        inbox_dir, warehouse_started):
+    inbox_dir, warehouse_started
+):
     loading = inbox_dir / ".loading"
     loading.mkdir()
     # killed after moving it out of the inbox, before loading it
@@ -249,5 +282,7 @@ def test_a_file_a_killed_refresh_left_half_taken_is_taken_once_by_the_next(
     assert handled["housing.csv"].outcome == handled["police.csv"].outcome == "loaded"
     assert "already loaded" in handled["police.csv"].detail
     assert files_in(loading) == [] and files_in(inbox_dir / "loaded") == [
-        "housing.csv", "police.csv"]
+        "housing.csv",
+        "police.csv",
+    ]
     assert len(figures("2024-25 Q2")) == len(figures("2024-25 Q3")) == 2

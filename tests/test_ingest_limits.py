@@ -6,6 +6,7 @@ byte-identical afterwards; the harmless variant loads. The heavy files are check
 process whose peak memory is measured, and one absurd series cannot stop the flag step for the
 others.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,20 +16,20 @@ import subprocess
 import sys
 import textwrap
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
-from pipeline import paths
-from pipeline.catalogue import load_catalogue
+from pipeline.core import paths
+from pipeline.core.catalogue import load_catalogue
+from pipeline.core.paths import PROJECT_ROOT
+from pipeline.core.periods import Quarter
 from pipeline.flags.engine import flags_for_area
 from pipeline.flags.series import Point, Series
-from pipeline.load import load_returns
-from pipeline.paths import PROJECT_ROOT
-from pipeline.periods import Quarter
-from pipeline.returns.contract import MAX_FILE_BYTES, MAX_LISTED_FINDINGS
-from pipeline.returns.template import write_template
+from pipeline.ingest.load import load_returns
+from pipeline.ingest.returns.contract import MAX_FILE_BYTES, MAX_LISTED_FINDINGS
+from pipeline.ingest.returns.template import write_template
 from tests.conftest import TODAY, good_housing_rows, write_csv
 
 AREA, Q2, Q3 = "E06000046", "2024-25 Q2", "2024-25 Q3"
@@ -64,6 +65,7 @@ def replace_in(part: str, old: bytes, new: bytes) -> Callable[[dict[str, bytes]]
     def edit(parts: dict[str, bytes]) -> None:
         assert old in parts[part]
         parts[part] = parts[part].replace(old, new, 1)
+
     return edit
 
 
@@ -72,9 +74,10 @@ def declares_whole_sheet(folder: Path) -> Path:
     path = housing_template(folder)
     with zipfile.ZipFile(path) as z:
         sheet = z.read("xl/worksheets/sheet1.xml")
-    declared = sheet[sheet.index(b"<dimension"):].split(b"/>", 1)[0] + b"/>"
-    return rezip(path, replace_in("xl/worksheets/sheet1.xml", declared,
-                                  b'<dimension ref="A1:XFD1048576"/>'))
+    declared = sheet[sheet.index(b"<dimension") :].split(b"/>", 1)[0] + b"/>"
+    return rezip(
+        path, replace_in("xl/worksheets/sheet1.xml", declared, b'<dimension ref="A1:XFD1048576"/>')
+    )
 
 
 def million_row_hidden_sheet(folder: Path) -> Path:
@@ -86,29 +89,42 @@ def million_row_hidden_sheet(folder: Path) -> Path:
     workbook.create_sheet("Spare").sheet_state = "hidden"
     workbook["Spare"]["A1"] = "x"
     workbook.save(path)
-    rows = b"".join(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>Jayden Smith</t></is></c></row>'
-                    % (r, r) for r in range(1, 1_000_001))
-    return rezip(path, replace_in("xl/worksheets/sheet3.xml", b"</sheetData>",
-                                  rows + b"</sheetData>"))
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>Jayden Smith</t></is></c></row>' % (r, r)
+        for r in range(1, 1_000_001)
+    )
+    return rezip(
+        path, replace_in("xl/worksheets/sheet3.xml", b"</sheetData>", rows + b"</sheetData>")
+    )
 
 
 # --- Refused and nothing kept; the nearest harmless variant loads ------------------------------
 
+
 def pqa(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def stored_bytes() -> dict[str, str]:
     """A hash of every file the warehouse and archive hold."""
     folder = paths.archive_dir().parent
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and "logs" not in p.parts}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "logs" not in p.parts
+    }
 
 
-def hidden_sheet_of_names(folder: Path, name: str = "cases.xlsx", who: str = "Jayden Smith"
-                          ) -> Path:
+def hidden_sheet_of_names(
+    folder: Path, name: str = "cases.xlsx", who: str = "Jayden Smith"
+) -> Path:
     import openpyxl
 
     path = housing_template(folder, name)
@@ -124,39 +140,65 @@ ATTACKS = {
     # name: (attack, nearest harmless variant, rule, where the message must point)
     "hidden-sheet-of-names": (
         lambda f: hidden_sheet_of_names(f),
-        lambda f: hidden_sheet_of_names(f, who=""), "E24", "sheet 'Cases', row 1, column A"),
+        lambda f: hidden_sheet_of_names(f, who=""),
+        "E24",
+        "sheet 'Cases', row 1, column A",
+    ),
     "macro-in-xlsx": (
         lambda f: rezip(housing_template(f), lambda p: p.__setitem__("xl/vbaProject.bin", b"m")),
-        lambda f: housing_template(f), "E25", "return.xlsx"),
+        lambda f: housing_template(f),
+        "E25",
+        "return.xlsx",
+    ),
     "name-past-the-declared-size": (
-        lambda f: rezip(housing_template(f), replace_in(
-            "xl/worksheets/sheet1.xml", b"</sheetData>",
-            b'<row r="5000"><c r="AA5000" t="inlineStr"><is><t>Jayden Smith</t></is></c></row>'
-            b"</sheetData>")),
-        lambda f: declares_whole_sheet(f), "E24", "row 5000, column AA"),
+        lambda f: rezip(
+            housing_template(f),
+            replace_in(
+                "xl/worksheets/sheet1.xml",
+                b"</sheetData>",
+                b'<row r="5000"><c r="AA5000" t="inlineStr"><is><t>Jayden Smith</t></is></c></row>'
+                b"</sheetData>",
+            ),
+        ),
+        lambda f: declares_whole_sheet(f),
+        "E24",
+        "row 5000, column AA",
+    ),
     "unnamed-csv-column": (
-        lambda f: write_csv(f / "return.csv", [[*r, "Jayden Smith"] for r in good_housing_rows()],
-                            ["area_code", "period", "indicator_code", "value", "numerator",
-                             "denominator", ""]),
-        lambda f: write_csv(f / "return.csv", good_housing_rows()), "E24",
-        "row 2, column 7 (no heading)"),
+        lambda f: write_csv(
+            f / "return.csv",
+            [[*r, "Jayden Smith"] for r in good_housing_rows()],
+            ["area_code", "period", "indicator_code", "value", "numerator", "denominator", ""],
+        ),
+        lambda f: write_csv(f / "return.csv", good_housing_rows()),
+        "E24",
+        "row 2, column 7 (no heading)",
+    ),
     "count-of-1e308": (
         lambda f: housing_template(f, families=1e308),
-        lambda f: housing_template(f, families=41), "E28", "row 8, column D (value)"),
+        lambda f: housing_template(f, families=41),
+        "E28",
+        "row 8, column D (value)",
+    ),
     "file-over-the-limit": (
         lambda f: _padded_csv(f, MAX_FILE_BYTES + 1),
-        lambda f: _padded_csv(f, MAX_FILE_BYTES - 1), "E23", "return.csv"),
+        lambda f: _padded_csv(f, MAX_FILE_BYTES - 1),
+        "E23",
+        "return.csv",
+    ),
 }
 
 
 def _padded_csv(folder: Path, size: int) -> Path:
     """The good housing return, padded with lines of spaces to exactly `size` bytes."""
-    text = ("area_code,period,indicator_code,value\n" + "".join(
-        f"{AREA},{Q3},{code},{value}\n" for code, value in ((FAMILIES, 41), (CHILDREN, 78))))
+    text = "area_code,period,indicator_code,value\n" + "".join(
+        f"{AREA},{Q3},{code},{value}\n" for code, value in ((FAMILIES, 41), (CHILDREN, 78))
+    )
     padding = size - len(text)
     path = folder / "return.csv"
-    path.write_bytes(text.encode() + (b" " * 999 + b"\n") * (padding // 1000)
-                     + b" " * (padding % 1000))
+    path.write_bytes(
+        text.encode() + (b" " * 999 + b"\n") * (padding // 1000) + b" " * (padding % 1000)
+    )
     return path
 
 
@@ -188,7 +230,7 @@ CHECK_IN_A_CHILD = textwrap.dedent("""
     import json, sys
     from datetime import date
     from pathlib import Path
-    from pipeline.load import load_returns
+    from pipeline.ingest.load import load_returns
     result = load_returns([Path(sys.argv[1])], check_only=True,
                           today=date(2026, 11, 22)).outcomes[0].result
     # This process's own high-water mark (ru_maxrss would carry the parent's over exec).
@@ -202,8 +244,13 @@ CHECK_IN_A_CHILD = textwrap.dedent("""
 def check_in_a_child(path: Path) -> tuple[bool, int, list[str], int]:
     """Check one file in a fresh process: accepted, findings, rule codes, peak memory (MB)."""
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    run = subprocess.run([sys.executable, "-c", CHECK_IN_A_CHILD, str(path)],
-                         capture_output=True, text=True, env=env, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", CHECK_IN_A_CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     accepted, count, rules, peak = json.loads(run.stdout.strip().splitlines()[-1])
     print(f"{path.name}: {path.stat().st_size:,} bytes, peak {peak} MB")  # shown with -s
@@ -240,8 +287,7 @@ def test_a_file_of_many_errors_lists_a_hundred_and_counts_the_rest(tmp_path: Pat
     path = write_csv(tmp_path / "return.csv", rows)
     result = load_returns([path], check_only=True, today=TODAY).outcomes[0].result
     assert len(result.findings) == MAX_LISTED_FINDINGS + 1
-    assert "... and 8,900 more finding(s) like these (8,900 E09)" in \
-        result.findings[-1].message
+    assert "... and 8,900 more finding(s) like these (8,900 E09)" in result.findings[-1].message
     few = write_csv(tmp_path / "few.csv", rows[:MAX_LISTED_FINDINGS])
     result = load_returns([few], check_only=True, today=TODAY).outcomes[0].result
     assert len(result.findings) == MAX_LISTED_FINDINGS
@@ -249,6 +295,7 @@ def test_a_file_of_many_errors_lists_a_hundred_and_counts_the_rest(tmp_path: Pat
 
 
 # --- One absurd series never stops the flag step -----------------------------------------------
+
 
 def quarters(values: list[float]) -> tuple[Point, ...]:
     q, points = Quarter(2021, 1), []
@@ -267,12 +314,14 @@ def test_one_absurd_series_leaves_every_other_series_flagged() -> None:
     assert alone, "the jump should raise a flag"
     for absurd in (1e308, 45.0):  # the attack, and its nearest harmless variant
         families = Series(AREA, FAMILIES, quarters([40.0 + (i % 3) for i in range(15)] + [absurd]))
-        both = flags_for_area({FAMILIES: families, CHILDREN: children}, catalogue,
-                              {"housing": periods}, periods)
+        both = flags_for_area(
+            {FAMILIES: families, CHILDREN: children}, catalogue, {"housing": periods}, periods
+        )
         assert [f for f in both if f.indicator_code == CHILDREN] == alone
 
 
 # --- The dashboard's upload --------------------------------------------------------------------
+
 
 def test_the_dashboard_refuses_an_upload_over_the_limit_unread(tmp_path: Path) -> None:
     from streamlit.testing.v1 import AppTest
@@ -280,8 +329,10 @@ def test_the_dashboard_refuses_an_upload_over_the_limit_unread(tmp_path: Path) -
     at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=60)
     at.run()
     at.switch_page("pages/load.py").run()
-    for size, expected in ((MAX_FILE_BYTES + 1, "a return is at most 10 MB"),
-                           (MAX_FILE_BYTES - 1, "are ready to load")):
+    for size, expected in (
+        (MAX_FILE_BYTES + 1, "a return is at most 10 MB"),
+        (MAX_FILE_BYTES - 1, "are ready to load"),
+    ):
         content = _padded_csv(tmp_path, size).read_bytes()
         at.file_uploader[0].set_value(("return.csv", content, "text/csv")).run()
         assert not at.exception, [e.value for e in at.exception]

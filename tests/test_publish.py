@@ -1,10 +1,11 @@
 """Publishing swaps the whole marts folder in one step, and undoes a swap cut half-way."""
+
 from __future__ import annotations
 
 import pyarrow as pa
 import pytest
 
-from pipeline import publish
+from pipeline.publish import marts as publish
 
 
 def release(tmp_path, run_id: str, rows: int):
@@ -42,8 +43,9 @@ def test_a_swap_cut_between_its_two_renames_is_undone(tmp_path):
 
 
 @pytest.mark.parametrize("atomic_exchange", [True, False])
-def test_a_stray_file_in_the_published_folder_is_kept_and_named(tmp_path, monkeypatch,
-                                                                 atomic_exchange):
+def test_a_stray_file_in_the_published_folder_is_kept_and_named(
+    tmp_path, monkeypatch, atomic_exchange
+):
     if not atomic_exchange:
         monkeypatch.setattr(publish, "_exchange", lambda a, b: False)
     marts = tmp_path / "marts"
@@ -63,5 +65,7 @@ def test_a_stray_file_in_the_published_folder_is_kept_and_named(tmp_path, monkey
     # the nearest harmless variant: a file the refresh writes is replaced, not kept
     assert publish.read_manifest(marts)["marts"]["indicator_quarterly"]["rows"] == 5
     assert publish.swap_into_place(release(tmp_path, "third", 2), marts) == [
-        "drafts", "my notes.xlsx"]
+        "drafts",
+        "my notes.xlsx",
+    ]
     assert publish.read_manifest(marts)["marts"]["indicator_quarterly"]["rows"] == 2

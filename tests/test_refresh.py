@@ -1,5 +1,6 @@
 """`pqa refresh` on the sample returns: the published marts hold the right figures, and the
 refresh is safe (one at a time, all or nothing, killed runs harmless, idempotent, logged)."""
+
 from __future__ import annotations
 
 import json
@@ -9,16 +10,17 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import paths
-from pipeline.cli import main
-from pipeline.refresh import RefreshRunning, refresh, refresh_lock
-from pipeline.sample_returns import PUBLISHED, PUBLISHED_YEARS
+from pipeline.cli.main import main
+from pipeline.core import paths
+from pipeline.devdata.sample_returns import PUBLISHED, PUBLISHED_YEARS
+from pipeline.publish.refresh import RefreshRunning, refresh, refresh_lock
 from tests.conftest import SAMPLE_DIR, TIDY_HEADER, TODAY, write_csv
 
 IOW = "E06000046"
@@ -34,16 +36,21 @@ def published_bytes(folder: Path) -> dict[str, bytes]:
 
 def run_log(folder: Path) -> list[tuple]:
     with duckdb.connect(str(folder / "warehouse.duckdb")) as con:
-        return con.sql("select run_id, outcome, failed_step from ops.refresh_runs "
-                       "order by started_at").fetchall()
+        return con.sql(
+            "select run_id, outcome, failed_step from ops.refresh_runs order by started_at"
+        ).fetchall()
 
 
 # --- what the marts hold ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("code", sorted(PUBLISHED))
 def test_annual_mart_shows_the_yearly_report_figures(sample_refreshed, code):
-    rows = {(r["indicator_code"], r["financial_year"]): r
-            for r in mart(sample_refreshed, "indicator_annual") if r["area_code"] == IOW}
+    rows = {
+        (r["indicator_code"], r["financial_year"]): r
+        for r in mart(sample_refreshed, "indicator_annual")
+        if r["area_code"] == IOW
+    }
     for year, published in zip(PUBLISHED_YEARS, PUBLISHED[code]):
         row = rows[(code, year)]
         assert row["value"] == pytest.approx(published), (code, year)
@@ -51,15 +58,19 @@ def test_annual_mart_shows_the_yearly_report_figures(sample_refreshed, code):
 
 
 def test_quarterly_changes_compare_with_the_right_quarters(sample_refreshed):
-    rows = [r for r in mart(sample_refreshed, "indicator_quarterly")
-            if r["indicator_code"] == "referrals"]
+    rows = [
+        r
+        for r in mart(sample_refreshed, "indicator_quarterly")
+        if r["indicator_code"] == "referrals"
+    ]
     by_period = {r["period"]: r for r in rows}
     q4 = by_period["2024-25 Q4"]
     last_year, previous = by_period["2023-24 Q4"]["value"], by_period["2024-25 Q3"]["value"]
     assert q4["same_quarter_last_year_value"] == last_year
     assert q4["change_from_same_quarter_last_year"] == q4["value"] - last_year
     assert q4["change_from_same_quarter_last_year_pct"] == round(
-        100 * (q4["value"] - last_year) / last_year, 1)
+        100 * (q4["value"] - last_year) / last_year, 1
+    )
     assert q4["previous_quarter_value"] == previous
     year = [by_period[f"2024-25 Q{n}"]["value"] for n in range(1, 5)]
     assert q4["rolling_four_quarter_value"] == sum(year) == PUBLISHED["referrals"][-1]
@@ -68,8 +79,11 @@ def test_quarterly_changes_compare_with_the_right_quarters(sample_refreshed):
 
 
 def test_rates_use_the_ons_population_and_say_when_it_is_carried_forward(sample_refreshed):
-    rows = {r["period"]: r for r in mart(sample_refreshed, "indicator_quarterly")
-            if r["indicator_code"] == "children_in_care_rate_per_10k"}
+    rows = {
+        r["period"]: r
+        for r in mart(sample_refreshed, "indicator_quarterly")
+        if r["indicator_code"] == "children_in_care_rate_per_10k"
+    }
     year_end = rows["2024-25 Q4"]
     assert year_end["children_0_17"] == 23351 and not year_end["population_carried_forward"]
     assert year_end["rate_per_10k"] == round(year_end["numerator"] * 10_000 / 23351, 1)
@@ -79,14 +93,20 @@ def test_rates_use_the_ons_population_and_say_when_it_is_carried_forward(sample_
 
 def test_a_corrected_return_counts_and_is_marked(sample_refreshed):
     corrected = (SAMPLE_DIR / "housing_E06000046_2024-25_Q2_corrected.csv").read_text()
-    families = next(line for line in corrected.splitlines()
-                    if "families_in_bed_and_breakfast" in line).split(",")[3]
-    value = next(r["value"] for r in mart(sample_refreshed, "indicator_quarterly")
-                 if r["indicator_code"] == "families_in_bed_and_breakfast"
-                 and r["period"] == "2024-25 Q2")
+    families = next(
+        line for line in corrected.splitlines() if "families_in_bed_and_breakfast" in line
+    ).split(",")[3]
+    value = next(
+        r["value"]
+        for r in mart(sample_refreshed, "indicator_quarterly")
+        if r["indicator_code"] == "families_in_bed_and_breakfast" and r["period"] == "2024-25 Q2"
+    )
     assert value == float(families)
-    status = next(r for r in mart(sample_refreshed, "return_status")
-                  if r["agency"] == "housing" and r["period"] == "2024-25 Q2")
+    status = next(
+        r
+        for r in mart(sample_refreshed, "return_status")
+        if r["agency"] == "housing" and r["period"] == "2024-25 Q2"
+    )
     assert status["status"] == "received" and status["was_corrected"]
     assert status["file_name"] == "housing_E06000046_2024-25_Q2_corrected.csv"
 
@@ -101,9 +121,17 @@ def test_return_status_covers_every_agency_and_ended_quarter(sample_refreshed):
 
 def test_manifest_lists_each_file_with_rows_hash_and_checks(sample_refreshed):
     manifest = json.loads((sample_refreshed / "marts" / "manifest.json").read_text())
-    assert {"indicator_quarterly", "indicator_annual", "indicators", "periods", "areas",
-            "return_status", "validation_queries", "flags", "expectation_results"} <= set(
-        manifest["marts"])
+    assert {
+        "indicator_quarterly",
+        "indicator_annual",
+        "indicators",
+        "periods",
+        "areas",
+        "return_status",
+        "validation_queries",
+        "flags",
+        "expectation_results",
+    } <= set(manifest["marts"])
     for name, entry in manifest["marts"].items():
         table = pq.read_table(sample_refreshed / "marts" / entry["file"])
         assert table.num_rows == entry["rows"], name
@@ -122,13 +150,20 @@ def test_the_run_is_logged_and_the_warehouse_released(sample_refreshed):
     assert [outcome for _, outcome, _ in run_log(sample_refreshed)] == ["succeeded"]
     # another process can open the warehouse for writing straight away
     opened = subprocess.run(
-        [sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).close()",
-         str(sample_refreshed / "warehouse.duckdb")], capture_output=True, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; duckdb.connect(sys.argv[1]).close()",
+            str(sample_refreshed / "warehouse.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert opened.returncode == 0, opened.stderr
 
 
 def test_dbt_unit_tests_pass(refreshed):
-    from pipeline.transform import unit_tests
+    from pipeline.transform.dbt import unit_tests
 
     outcome = unit_tests(TODAY)
     assert outcome.success, outcome.problems
@@ -136,6 +171,7 @@ def test_dbt_unit_tests_pass(refreshed):
 
 
 # --- safety ----------------------------------------------------------------------------------
+
 
 def test_refreshing_the_same_data_again_gives_identical_marts(refreshed, sample_refreshed):
     # a lock file left by a killed run (no process holds it) does not block
@@ -145,22 +181,29 @@ def test_refreshing_the_same_data_again_gives_identical_marts(refreshed, sample_
     report = refresh(today=TODAY)
     assert report.outcome == "succeeded"
     assert (refreshed / "marts" / "my notes.xlsx").read_bytes() == b"an analyst's notes"
-    assert report.notices == [(f"{refreshed / 'marts'} holds file(s) the refresh does not "
-                               "write: my notes.xlsx. They were kept, but that folder is for "
-                               "the published marts: keep your own files elsewhere")]
+    assert report.notices == [
+        (
+            f"{refreshed / 'marts'} holds file(s) the refresh does not "
+            "write: my notes.xlsx. They were kept, but that folder is for "
+            "the published marts: keep your own files elsewhere"
+        )
+    ]
     before = json.loads((sample_refreshed / "marts" / "manifest.json").read_text())
     after = json.loads((refreshed / "marts" / "manifest.json").read_text())
     assert after["run_id"] != before["run_id"]
-    assert {n: m["sha256"] for n, m in after["marts"].items()} == \
-        {n: m["sha256"] for n, m in before["marts"].items()}
+    assert {n: m["sha256"] for n, m in after["marts"].items()} == {
+        n: m["sha256"] for n, m in before["marts"].items()
+    }
 
 
 def test_a_failing_expectation_publishes_nothing(refreshed, capsys):
     before = published_bytes(refreshed)
     with duckdb.connect(str(refreshed / "warehouse.duckdb")) as con:
         # shares of child protection plans by category that add up to far more than 100%
-        con.execute("update raw.return_figures set value = 95 "
-                    "where indicator_code = 'cp_category_neglect_pct'")
+        con.execute(
+            "update raw.return_figures set value = 95 "
+            "where indicator_code = 'cp_category_neglect_pct'"
+        )
     code = main(["refresh", "--as-of", TODAY.isoformat()])
     out = capsys.readouterr().out
     assert code == 1
@@ -184,16 +227,20 @@ def test_a_dbt_test_failure_publishes_nothing(refreshed):
 
 
 def test_a_second_refresh_is_refused_while_one_holds_the_lock(refreshed):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    with refresh_lock(datetime(2026, 11, 22, 2, 0, tzinfo=timezone.utc)):
+    with refresh_lock(datetime(2026, 11, 22, 2, 0, tzinfo=UTC)):
         with pytest.raises(RefreshRunning, match=r"already running \(started at 2026-11-22"):
             refresh(today=TODAY)
 
 
 def _pqa(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipeline.cli", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli.main", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for(condition, seconds: float = 60) -> None:
@@ -241,16 +288,24 @@ def test_the_inbox_is_loaded_and_a_bad_return_set_aside(refreshed, capsys, monke
     inbox = refreshed / "raw" / "inbox"
     inbox.mkdir(parents=True)
     # files the reader cannot handle: a 140 KB cell, a folder named like a return
-    write_csv(inbox / "children_social_care_huge.csv",
-              [[IOW, "2026-27 Q3", "referrals", 5, "", "", "x" * 140_000]],
-              header=TIDY_HEADER + ["notes"])
+    write_csv(
+        inbox / "children_social_care_huge.csv",
+        [[IOW, "2026-27 Q3", "referrals", 5, "", "", "x" * 140_000]],
+        header=TIDY_HEADER + ["notes"],
+    )
     (inbox / "probation_2026-27_Q3.csv").mkdir()
-    write_csv(inbox / "police_2026-27_Q3.csv", [
-        [IOW, "2026-27 Q3", "domestic_abuse_incidents_child_present", 120, "", ""],
-        [IOW, "2026-27 Q3", "missing_child_episodes", 50, "", ""],
-        [IOW, "2026-27 Q3", "children_at_risk_of_exploitation", 30, "", ""]])
-    write_csv(inbox / "housing_bad.csv", [[IOW, "2026-27 Q3", "families_in_bed_and_breakfast",
-                                           -4, "", ""]])
+    write_csv(
+        inbox / "police_2026-27_Q3.csv",
+        [
+            [IOW, "2026-27 Q3", "domestic_abuse_incidents_child_present", 120, "", ""],
+            [IOW, "2026-27 Q3", "missing_child_episodes", 50, "", ""],
+            [IOW, "2026-27 Q3", "children_at_risk_of_exploitation", 30, "", ""],
+        ],
+    )
+    write_csv(
+        inbox / "housing_bad.csv",
+        [[IOW, "2026-27 Q3", "families_in_bed_and_breakfast", -4, "", ""]],
+    )
     code = main(["refresh", "--as-of", "2027-02-15"])
     out = capsys.readouterr().out
     assert code == 1 and "published; some inbox returns refused" in out
@@ -262,12 +317,17 @@ def test_the_inbox_is_loaded_and_a_bad_return_set_aside(refreshed, capsys, monke
         assert f"inbox return {name} refused (moved to refused/{name})" in out
     assert files_in_inbox(inbox) == []
     # messages and the run record say exactly what was loaded
-    assert ("inbox: police_2026-27_Q3.csv: loaded, loaded 3 figure(s) for police, E06000046 "
-            "2026-27 Q3 as submission") in out
+    assert (
+        "inbox: police_2026-27_Q3.csv: loaded, loaded 3 figure(s) for police, E06000046 "
+        "2026-27 Q3 as submission"
+    ) in out
     record = json.loads((refreshed / "logs" / "last-refresh.json").read_text())
     assert {f["file"]: f["outcome"] for f in record["inbox"]} == {
-        "police_2026-27_Q3.csv": "loaded", "housing_bad.csv": "refused",
-        "children_social_care_huge.csv": "refused", "probation_2026-27_Q3.csv": "refused"}
+        "police_2026-27_Q3.csv": "loaded",
+        "housing_bad.csv": "refused",
+        "children_social_care_huge.csv": "refused",
+        "probation_2026-27_Q3.csv": "refused",
+    }
     log = (refreshed / "logs" / "refresh.log").read_text()
     assert "inbox police_2026-27_Q3.csv: loaded, loaded 3 figure(s)" in log
 
@@ -287,4 +347,3 @@ def files_in_inbox(inbox: Path) -> list[str]:
 def test_status_before_any_refresh_says_so(capsys):
     assert main(["status"]) == 1
     assert "No refresh has run yet" in capsys.readouterr().out
-

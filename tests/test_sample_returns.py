@@ -1,5 +1,6 @@
 """The sample returns shipped in data/raw/sample load cleanly, come from the generator, and
 their financial-year roll-ups equal the figures the partnership published."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,9 +8,9 @@ import hashlib
 import duckdb
 import pytest
 
-from pipeline import paths
-from pipeline.load import load_returns
-from pipeline.sample_returns import PUBLISHED, PUBLISHED_YEARS, write_sample_returns
+from pipeline.core import paths
+from pipeline.devdata.sample_returns import PUBLISHED, PUBLISHED_YEARS, write_sample_returns
+from pipeline.ingest.load import load_returns
 from tests.conftest import SAMPLE_DIR, TODAY
 
 # Financial-year figures made the way the catalogue says (the marts do the same in dbt).
@@ -47,8 +48,15 @@ def test_every_sample_return_loads_without_errors(loaded_sample):
     report, _ = loaded_sample
     assert report.committed and not report.refused
     agencies = {s.agency for o in report.outcomes for s in o.submissions}
-    assert agencies == {"childrens_social_care", "education", "health", "housing", "police",
-                        "probation", "youth_justice"}
+    assert agencies == {
+        "childrens_social_care",
+        "education",
+        "health",
+        "housing",
+        "police",
+        "probation",
+        "youth_justice",
+    }
     periods = {s.period for o in report.outcomes for s in o.submissions}
     assert min(periods) == "2021-22 Q1" and max(periods) == "2026-27 Q2" and len(periods) == 22
 
@@ -62,9 +70,12 @@ def test_sample_comes_in_both_formats(loaded_sample):
 def test_annual_roll_up_equals_published_figure(loaded_sample, code):
     _, warehouse = loaded_sample
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = dict(con.execute(
-            f"select financial_year, value from ({ANNUAL}) where indicator_code = ?",
-            [str(paths.SEEDS_DIR / "indicators.csv"), code]).fetchall())
+        rows = dict(
+            con.execute(
+                f"select financial_year, value from ({ANNUAL}) where indicator_code = ?",
+                [str(paths.SEEDS_DIR / "indicators.csv"), code],
+            ).fetchall()
+        )
     for year, published in zip(PUBLISHED_YEARS, PUBLISHED[code]):
         assert rows[year] == pytest.approx(published), (code, year)
 
@@ -72,12 +83,17 @@ def test_annual_roll_up_equals_published_figure(loaded_sample, code):
 def test_stories_from_the_yearly_report(loaded_sample):
     _, warehouse = loaded_sample
     with duckdb.connect(str(warehouse), read_only=True) as con:
+
         def series(code):
-            return dict(con.execute(
-                "select s.period, f.value from raw.return_figures f join raw.submissions s "
-                "using (submission_id) where f.indicator_code = ? and s.submission_id not in "
-                "(select supersedes from raw.submissions where supersedes is not null)",
-                [code]).fetchall())
+            return dict(
+                con.execute(
+                    "select s.period, f.value from raw.return_figures f join raw.submissions s "
+                    "using (submission_id) where f.indicator_code = ? and s.submission_id not in "
+                    "(select supersedes from raw.submissions where supersedes is not null)",
+                    [code],
+                ).fetchall()
+            )
+
         fostering = series("private_fostering_children")
         assert fostering["2023-24 Q3"] == fostering["2023-24 Q4"] == 0
         assert fostering["2024-25 Q4"] == 10
@@ -86,8 +102,14 @@ def test_stories_from_the_yearly_report(loaded_sample):
         after = probation["2024-25 Q1"] + probation["2024-25 Q2"]
         assert 2.5 <= after / before <= 3.2
         families = series("families_in_bed_and_breakfast")
-        rising = ["2023-24 Q2", "2023-24 Q3", "2023-24 Q4", "2024-25 Q1", "2024-25 Q2",
-                  "2024-25 Q3"]
+        rising = [
+            "2023-24 Q2",
+            "2023-24 Q3",
+            "2023-24 Q4",
+            "2024-25 Q1",
+            "2024-25 Q2",
+            "2024-25 Q3",
+        ]
         assert all(families[a] < families[b] for a, b in zip(rising, rising[1:]))
         assert families["2024-25 Q2"] == 36  # the corrected return replaced the typing error
         assert families["2024-25 Q3"] > max(v for p, v in families.items() if p < "2024-25 Q3")
@@ -113,12 +135,23 @@ def folder_state(folder) -> dict[str, str]:
 def test_the_generator_refuses_a_folder_holding_a_real_return(tmp_path, capsys):
     """`pqa template` names a real return exactly as the sample names its own: the generator
     must neither delete nor overwrite it."""
-    from pipeline.cli import main
+    from pipeline.cli.main import main
 
     folder = tmp_path / "returns"
     folder.mkdir()
-    assert main(["template", "childrens_social_care", "--period", "2024-25 Q2", "--out",
-                 str(folder / "childrens_social_care_E06000046_2024-25_Q2.xlsx")]) == 0
+    assert (
+        main(
+            [
+                "template",
+                "childrens_social_care",
+                "--period",
+                "2024-25 Q2",
+                "--out",
+                str(folder / "childrens_social_care_E06000046_2024-25_Q2.xlsx"),
+            ]
+        )
+        == 0
+    )
     (folder / "notes for the analyst.txt").write_text("keep me", encoding="utf-8")
     before = folder_state(folder)
     capsys.readouterr()
@@ -137,7 +170,7 @@ def test_the_generator_refuses_a_folder_holding_a_real_return(tmp_path, capsys):
 
 
 def test_the_generator_rewrites_its_own_folder_and_fills_an_empty_one(tmp_path, capsys):
-    from pipeline.cli import main
+    from pipeline.cli.main import main
 
     folder = tmp_path / "sample"
     assert main(["sample", "--out", str(folder)]) == 0  # a new folder

@@ -5,6 +5,7 @@ The identity provider is a stub on this machine that serves only its OpenID Conn
 document; the test follows Streamlit's login route over HTTP as a browser would, without a
 browser. A forged or missing login token is sent back to the dashboard, never to the provider.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from pipeline.paths import PROJECT_ROOT
+from pipeline.core.paths import PROJECT_ROOT
 
 
 def free_port() -> int:
@@ -44,12 +45,18 @@ def identity_provider():
                 self.send_error(404)
                 return
             base = f"http://127.0.0.1:{self.server.server_port}"
-            body = json.dumps({
-                "issuer": base, "authorization_endpoint": f"{base}/authorize",
-                "token_endpoint": f"{base}/token", "jwks_uri": f"{base}/jwks",
-                "userinfo_endpoint": f"{base}/userinfo", "response_types_supported": ["code"],
-                "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256"]}).encode()
+            body = json.dumps(
+                {
+                    "issuer": base,
+                    "authorization_endpoint": f"{base}/authorize",
+                    "token_endpoint": f"{base}/token",
+                    "jwks_uri": f"{base}/jwks",
+                    "userinfo_endpoint": f"{base}/userinfo",
+                    "response_types_supported": ["code"],
+                    "subject_types_supported": ["public"],
+                    "id_token_signing_alg_values_supported": ["RS256"],
+                }
+            ).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -74,14 +81,16 @@ def configured(tmp_path, identity_provider) -> dict:
     folder = tmp_path / "site"
     (folder / ".streamlit").mkdir(parents=True)
     secrets = folder / ".streamlit" / "secrets.toml"
-    secrets.write_text(textwrap.dedent(f"""\
+    secrets.write_text(
+        textwrap.dedent(f"""\
         [auth]
         redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
         cookie_secret = "a long random test secret for signing cookies"
         client_id = "pqa-dashboard"
         client_secret = "a test client secret"
         server_metadata_url = "{provider}/.well-known/openid-configuration"
-        """))
+        """)
+    )
     return {"folder": folder, "secrets": secrets, "port": port}
 
 
@@ -91,11 +100,29 @@ def dashboard(configured, tmp_path):
     port = configured["port"]
     env = {**os.environ, "PQA_DATA_DIR": str(tmp_path / "data")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--secrets.files", str(configured["secrets"])],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(PROJECT_ROOT / "dashboard" / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--secrets.files",
+            str(configured["secrets"]),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -132,14 +159,22 @@ def press_sign_in(folder: Path) -> dict:
     Streamlit looks), and give the login address st.login sends the browser to."""
     script = PRESS_SIGN_IN.format(app=str(PROJECT_ROOT / "dashboard" / "app.py"))
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    done = subprocess.run([sys.executable, "-c", script], check=False, cwd=folder, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        check=False,
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_sign_in_sends_the_browser_to_the_identity_provider(configured, identity_provider,
-                                                            dashboard):
+def test_sign_in_sends_the_browser_to_the_identity_provider(
+    configured, identity_provider, dashboard
+):
     provider, asked = identity_provider
     pressed = press_sign_in(configured["folder"])
     assert pressed["button"] == "Sign in" and pressed["errors"] == []  # no missing Authlib
@@ -155,7 +190,8 @@ def test_sign_in_sends_the_browser_to_the_identity_provider(configured, identity
 
 
 def test_a_forged_or_missing_login_token_goes_back_to_the_dashboard(
-        configured, identity_provider, dashboard):
+    configured, identity_provider, dashboard
+):
     provider, _ = identity_provider
     login = press_sign_in(configured["folder"])["login"]
     path, token = login.split("?provider=")

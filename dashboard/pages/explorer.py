@@ -1,12 +1,13 @@
 """Indicator explorer: one indicator's quarters and years with its usual range, flagged
 quarters, definition and a table of the numbers; several indicators side by side."""
+
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import charts, common, data
-from pipeline.text_cells import frame_to_csv, frames_to_excel
+from pipeline.core.text_cells import frame_to_csv, frames_to_excel
 
 common.require("analyst", "pqa", "executive")
 common.published_or_stop()
@@ -32,21 +33,34 @@ code = st.selectbox("Indicator", codes, format_func=lambda c: indicators.loc[c, 
 meta = indicators.loc[code]
 
 quarterly = data.mart("indicator_quarterly")
-series = quarterly[(quarterly["area_code"] == common.area())
-                   & (quarterly["indicator_code"] == code)].sort_values("period")
+series = quarterly[
+    (quarterly["area_code"] == common.area()) & (quarterly["indicator_code"] == code)
+].sort_values("period")
 annual = data.mart("indicator_annual")
-years = annual[(annual["area_code"] == common.area())
-               & (annual["indicator_code"] == code)].sort_values("financial_year")
+years = annual[
+    (annual["area_code"] == common.area()) & (annual["indicator_code"] == code)
+].sort_values("financial_year")
 flags = data.flags()
-flagged = sorted(flags.loc[(flags["indicator_code"] == code)
-                           & (flags["area_code"] == common.area()) & flags["indicated"]
-                           & flags["period"].str.contains(" Q"), "period"]) \
-    if not flags.empty else []
+flagged = (
+    sorted(
+        flags.loc[
+            (flags["indicator_code"] == code)
+            & (flags["area_code"] == common.area())
+            & flags["indicated"]
+            & flags["period"].str.contains(" Q"),
+            "period",
+        ]
+    )
+    if not flags.empty
+    else []
+)
 
 st.header(meta["label"])
 st.write(meta["definition"])
-st.caption(f"Sent by {meta['agency_name']}: {meta['kind_in_words']}, "
-           f"{meta['measured_in_words']}. {meta['polarity_in_words'].capitalize()}.")
+st.caption(
+    f"Sent by {meta['agency_name']}: {meta['kind_in_words']}, "
+    f"{meta['measured_in_words']}. {meta['polarity_in_words'].capitalize()}."
+)
 
 if series["value"].notna().sum() == 0:
     st.info("No figures yet for this indicator and area.")
@@ -54,49 +68,86 @@ if series["value"].notna().sum() == 0:
 
 chart_side, table_side = st.columns([3, 2])
 limits = charts.usual_range_frame(series, meta["kind"])
-chart_side.altair_chart(charts.quarterly_chart(series, meta["label"], meta["kind"], flagged),
-                        width="stretch")
+chart_side.altair_chart(
+    charts.quarterly_chart(series, meta["label"], meta["kind"], flagged), width="stretch"
+)
 chart_side.caption(charts.describe(series, meta["label"], flagged, limits))
-table = series[["period", "value", "same_quarter_last_year_value",
-                "change_from_same_quarter_last_year", "change_from_same_quarter_last_year_pct",
-                "rolling_four_quarter_value"]].rename(columns={
-                    "period": "Quarter", "value": "Figure",
-                    "same_quarter_last_year_value": "Same quarter last year",
-                    "change_from_same_quarter_last_year": "Change",
-                    "change_from_same_quarter_last_year_pct": "Change %",
-                    "rolling_four_quarter_value": "Four quarters to here"})
+table = series[
+    [
+        "period",
+        "value",
+        "same_quarter_last_year_value",
+        "change_from_same_quarter_last_year",
+        "change_from_same_quarter_last_year_pct",
+        "rolling_four_quarter_value",
+    ]
+].rename(
+    columns={
+        "period": "Quarter",
+        "value": "Figure",
+        "same_quarter_last_year_value": "Same quarter last year",
+        "change_from_same_quarter_last_year": "Change",
+        "change_from_same_quarter_last_year_pct": "Change %",
+        "rolling_four_quarter_value": "Four quarters to here",
+    }
+)
 table_side.dataframe(table.iloc[::-1], hide_index=True, width="stretch")
 
 st.subheader("Financial years")
 year_side, year_table_side = st.columns([3, 2])
 if not years.empty:
     year_side.altair_chart(charts.annual_chart(years, meta["label"]), width="stretch")
-    year_side.caption(f"Bar chart of {meta['label'].lower()} by financial year (April to "
-                      "March), made the way the catalogue says; a paler bar is a year still in "
-                      "progress.")
-    year_table_side.dataframe(years[["financial_year", "value", "quarters_reported",
-                                     "change_from_previous_year"]].rename(columns={
-        "financial_year": "Year", "value": "Figure", "quarters_reported": "Quarters",
-        "change_from_previous_year": "Change on the year before"}).iloc[::-1],
-        hide_index=True, width="stretch")
+    year_side.caption(
+        f"Bar chart of {meta['label'].lower()} by financial year (April to "
+        "March), made the way the catalogue says; a paler bar is a year still in "
+        "progress."
+    )
+    year_table_side.dataframe(
+        years[["financial_year", "value", "quarters_reported", "change_from_previous_year"]]
+        .rename(
+            columns={
+                "financial_year": "Year",
+                "value": "Figure",
+                "quarters_reported": "Quarters",
+                "change_from_previous_year": "Change on the year before",
+            }
+        )
+        .iloc[::-1],
+        hide_index=True,
+        width="stretch",
+    )
 
 download = pd.concat([series.assign(table="quarterly"), years.assign(table="annual")])
 excel = frames_to_excel({"Quarters": series, "Years": years})  # text as text, never a formula
 left, right = st.columns(2)
-left.download_button("Download as CSV", frame_to_csv(download),
-                     file_name=f"{code}.csv", mime="text/csv")
-right.download_button("Download as Excel", excel, file_name=f"{code}.xlsx",
-                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+left.download_button(
+    "Download as CSV", frame_to_csv(download), file_name=f"{code}.csv", mime="text/csv"
+)
+right.download_button(
+    "Download as Excel",
+    excel,
+    file_name=f"{code}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
 
 benchmarks = data.mart("benchmarks")
 if not benchmarks.empty:
-    published = benchmarks[(benchmarks["indicator_code"] == code)
-                           & (benchmarks["area_code"] == common.area())]
+    published = benchmarks[
+        (benchmarks["indicator_code"] == code) & (benchmarks["area_code"] == common.area())
+    ]
     if not published.empty:
         st.subheader("Compared with published statistics")
         models = sorted(published["neighbour_model"].dropna().unique(), reverse=True)
-        model = st.radio("Statistical neighbours", models, horizontal=True,
-                         format_func=lambda m: f"the {m} model") if models else None
+        model = (
+            st.radio(
+                "Statistical neighbours",
+                models,
+                horizontal=True,
+                format_func=lambda m: f"the {m} model",
+            )
+            if models
+            else None
+        )
         if model:
             published = published[published["neighbour_model"] == model]
         area_name, region = published["area_name"].iloc[0], published["region_name"].iloc[0]
@@ -108,50 +159,101 @@ if not benchmarks.empty:
         long = published.melt(id_vars=["year"], value_vars=list(names), var_name="series")
         long = long.assign(series=long["series"].map(names)).dropna(subset=["value"])
         title = f"{meta['label']}: published figures" + (
-            f", with statistical neighbours from the {model} model" if model else "")
+            f", with statistical neighbours from the {model} model" if model else ""
+        )
         graph_side, numbers_side = st.columns([3, 2])
-        graph_side.altair_chart(charts.benchmark_chart(long, meta["label"], title),
-                                width="stretch")
+        graph_side.altair_chart(charts.benchmark_chart(long, meta["label"], title), width="stretch")
         latest = published.iloc[-1]
         graph_side.caption(
             f"Chart of the published figures for {area_name} by year, with "
             + ", ".join(v for k, v in names.items() if k != "area_value")
             + f". {latest['rank_in_words']} {latest['quartile_in_words']} "
-            + (latest["neighbour_method"] if model else ""))
-        numbers_side.dataframe(published[[
-            "year", "area_value", "england_value", "region_value", "neighbour_mean",
-            "neighbour_median", "neighbours_with_figure", "rank", "authorities_ranked",
-            "quartile_in_words"]].rename(columns={
-                "year": "Year", "area_value": area_name, "england_value": "England",
-                "region_value": region, "neighbour_mean": "Neighbours' mean",
-                "neighbour_median": "Neighbours' median",
-                "neighbours_with_figure": "Neighbours with a figure", "rank": "Rank",
-                "authorities_ranked": "Of",
-                "quartile_in_words": "Quarter of authorities"}).iloc[::-1],
-            hide_index=True, width="stretch")
+            + (latest["neighbour_method"] if model else "")
+        )
+        numbers_side.dataframe(
+            published[
+                [
+                    "year",
+                    "area_value",
+                    "england_value",
+                    "region_value",
+                    "neighbour_mean",
+                    "neighbour_median",
+                    "neighbours_with_figure",
+                    "rank",
+                    "authorities_ranked",
+                    "quartile_in_words",
+                ]
+            ]
+            .rename(
+                columns={
+                    "year": "Year",
+                    "area_value": area_name,
+                    "england_value": "England",
+                    "region_value": region,
+                    "neighbour_mean": "Neighbours' mean",
+                    "neighbour_median": "Neighbours' median",
+                    "neighbours_with_figure": "Neighbours with a figure",
+                    "rank": "Rank",
+                    "authorities_ranked": "Of",
+                    "quartile_in_words": "Quarter of authorities",
+                }
+            )
+            .iloc[::-1],
+            hide_index=True,
+            width="stretch",
+        )
         st.caption(f"Source: {latest['source_file']} (Department for Education).")
 
 reconciliation = data.mart("reconciliation")
 if not reconciliation.empty:
-    compared = reconciliation[(reconciliation["indicator_code"] == code)
-                              & (reconciliation["area_code"] == common.area())]
+    compared = reconciliation[
+        (reconciliation["indicator_code"] == code) & (reconciliation["area_code"] == common.area())
+    ]
     if not compared.empty:
         st.subheader("The partnership's own yearly figures against the published ones")
-        st.dataframe(compared[["financial_year", "local_value", "published_value", "difference",
-                               "comparison", "explanation"]].rename(columns={
-            "financial_year": "Year", "local_value": "Own figure",
-            "published_value": "Published", "difference": "Difference",
-            "comparison": "Comparison", "explanation": "In words"}).iloc[::-1],
-            hide_index=True, width="stretch")
+        st.dataframe(
+            compared[
+                [
+                    "financial_year",
+                    "local_value",
+                    "published_value",
+                    "difference",
+                    "comparison",
+                    "explanation",
+                ]
+            ]
+            .rename(
+                columns={
+                    "financial_year": "Year",
+                    "local_value": "Own figure",
+                    "published_value": "Published",
+                    "difference": "Difference",
+                    "comparison": "Comparison",
+                    "explanation": "In words",
+                }
+            )
+            .iloc[::-1],
+            hide_index=True,
+            width="stretch",
+        )
 
 st.subheader("Compare indicators")
 default = [c for c in (code, meta["pair_code"]) if c in indicators.index]
-several = st.multiselect("Indicators to compare", list(indicators.index), default=default,
-                         format_func=lambda c: indicators.loc[c, "label"])
+several = st.multiselect(
+    "Indicators to compare",
+    list(indicators.index),
+    default=default,
+    format_func=lambda c: indicators.loc[c, "label"],
+)
 if several:
-    long = quarterly[(quarterly["area_code"] == common.area())
-                     & quarterly["indicator_code"].isin(several)].dropna(subset=["value"])
+    long = quarterly[
+        (quarterly["area_code"] == common.area()) & quarterly["indicator_code"].isin(several)
+    ].dropna(subset=["value"])
     long = long.assign(label=long["indicator_code"].map(indicators["label"]))
     st.altair_chart(charts.small_multiples(long[["label", "period", "value"]]))
-    st.caption("Small charts of " + ", ".join(indicators.loc[several, "label"].str.lower())
-               + " by quarter, each with its own vertical scale (not starting at zero).")
+    st.caption(
+        "Small charts of "
+        + ", ".join(indicators.loc[several, "label"].str.lower())
+        + " by quarter, each with its own vertical scale (not starting at zero)."
+    )

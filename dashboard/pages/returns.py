@@ -1,11 +1,12 @@
 """Returns and data quality, for analysts: which returns came in, the validation queries they
 raised, and the checks of the last refresh."""
+
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard import charts, common, data
-from pipeline.status import published_nothing
+from pipeline.publish.status import published_nothing
 
 common.require("analyst", "pqa")
 manifest = common.published_or_stop()
@@ -15,25 +16,33 @@ status = data.mart("return_status")
 indicators = data.indicators()
 names = dict(zip(indicators["agency"], indicators["agency_name"]))
 mine = status[status["area_code"] == common.area()].assign(
-    agency_name=lambda d: d["agency"].map(names))
+    agency_name=lambda d: d["agency"].map(names)
+)
 if mine.empty:
     st.info("No returns have been loaded for this area yet.")
 else:
     st.altair_chart(charts.status_grid(mine), width="stretch")
     counts = mine["status"].value_counts()
-    st.caption("Grid of returns by agency and quarter, each cell saying received, late, "
-               "missing or awaited: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".")
+    st.caption(
+        "Grid of returns by agency and quarter, each cell saying received, late, "
+        "missing or awaited: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + "."
+    )
     needing = mine[mine["status"].isin(["missing", "late", "awaited"])]
     st.subheader("Returns missing, late or awaited")
     if needing.empty:
         st.write("Every return due has come in on time.")
     else:
-        st.dataframe(needing[["agency_name", "period", "status", "return_due_date"]],
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            needing[["agency_name", "period", "status", "return_due_date"]],
+            hide_index=True,
+            width="stretch",
+        )
     corrected = mine[mine["was_corrected"]]
     if not corrected.empty:
-        st.write("Corrected returns (a later file replaced an earlier one): "
-                 + ", ".join(f"{r.agency_name} {r.period}" for r in corrected.itertuples()))
+        st.write(
+            "Corrected returns (a later file replaced an earlier one): "
+            + ", ".join(f"{r.agency_name} {r.period}" for r in corrected.itertuples())
+        )
 
 st.subheader("Validation queries")
 queries = data.mart("validation_queries")
@@ -41,22 +50,46 @@ queries = queries[queries["area_code"] == common.area()]
 if queries.empty:
     st.write("No return that counts raised a query.")
 else:
-    st.dataframe(queries.assign(agency=queries["agency"].map(names))[[
-        "agency", "period", "file_name", "rule_code", "source_row", "source_column", "message"]]
-        .rename(columns={"agency": "Agency", "period": "Quarter", "file_name": "File",
-                         "rule_code": "Rule", "source_row": "Row", "source_column": "Column",
-                         "message": "Query"}), hide_index=True, width="stretch")
+    st.dataframe(
+        queries.assign(agency=queries["agency"].map(names))[
+            ["agency", "period", "file_name", "rule_code", "source_row", "source_column", "message"]
+        ].rename(
+            columns={
+                "agency": "Agency",
+                "period": "Quarter",
+                "file_name": "File",
+                "rule_code": "Rule",
+                "source_row": "Row",
+                "source_column": "Column",
+                "message": "Query",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 st.subheader("Checks before publishing")
 results = data.mart("expectation_results")
-st.write(f"The published data passed {manifest['validation']['passed']} checks, with "
-         f"{manifest['validation']['failed']} failed, in the refresh {manifest['run_id']}.")
+st.write(
+    f"The published data passed {manifest['validation']['passed']} checks, with "
+    f"{manifest['validation']['failed']} failed, in the refresh {manifest['run_id']}."
+)
 last = data.last_refresh()
 if published_nothing(last, manifest):
-    st.error(f"The last refresh ({last['run_id']}) published nothing: "
-             + "; ".join(last.get("problems") or [last["outcome"]]))
-st.dataframe(results[["suite", "description", "success", "unexpected_count", "examples"]]
-             .rename(columns={"suite": "Checks", "description": "What is checked",
-                              "success": "Passed", "unexpected_count": "Rows failing",
-                              "examples": "Examples"}),
-             hide_index=True, width="stretch")
+    st.error(
+        f"The last refresh ({last['run_id']}) published nothing: "
+        + "; ".join(last.get("problems") or [last["outcome"]])
+    )
+st.dataframe(
+    results[["suite", "description", "success", "unexpected_count", "examples"]].rename(
+        columns={
+            "suite": "Checks",
+            "description": "What is checked",
+            "success": "Passed",
+            "unexpected_count": "Rows failing",
+            "examples": "Examples",
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+)

@@ -1,6 +1,7 @@
 """The flags a refresh raises, from the marts it is about to publish: every indicator series
 per area (from indicator_quarterly), every missing return (from return_status) and every
 year that differs from the published figure beyond tolerance (from reconciliation)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -8,14 +9,18 @@ from datetime import date
 
 import pyarrow as pa
 
-from pipeline.catalogue import Catalogue
+from pipeline.core.catalogue import Catalogue
 from pipeline.flags import wording
 from pipeline.flags.engine import HISTORY_QUARTERS, Flag, flag_id, flags_for_area
 from pipeline.flags.series import Point, Series
 
 
-def raise_flags(quarterly: list[dict], return_status: list[dict], catalogue: Catalogue,
-                reconciliation: list[dict] = ()) -> list[Flag]:
+def raise_flags(
+    quarterly: list[dict],
+    return_status: list[dict],
+    catalogue: Catalogue,
+    reconciliation: list[dict] = (),
+) -> list[Flag]:
     """The marts' rows (dicts of column values) in; every flag the data raises out."""
     periods_to_flag = periods_judged(return_status)
     received = defaultdict(lambda: defaultdict(set))  # area -> agency -> periods
@@ -45,8 +50,14 @@ def still_judged(flag: dict, judged: set[str]) -> bool:
 def importance(flag: dict) -> tuple:
     """Sort key, most important first: signals, then concerns, then the latest quarter."""
     order = {"concern": 0, "neutral": 1, "improvement": 2}
-    return (flag["severity"] != "signal", order[flag["direction"]], _descending(flag["period"]),
-            flag["agency"], flag["indicator_code"] or "", flag["flag_id"])
+    return (
+        flag["severity"] != "signal",
+        order[flag["direction"]],
+        _descending(flag["period"]),
+        flag["agency"],
+        flag["indicator_code"] or "",
+        flag["flag_id"],
+    )
 
 
 def _descending(period: str) -> tuple:
@@ -58,26 +69,37 @@ def _series(quarterly: list[dict], catalogue: Catalogue) -> dict[str, dict[str, 
     for r in sorted(quarterly, key=lambda r: (r["area_code"], r["indicator_code"], r["period"])):
         if r["indicator_code"] in catalogue.indicators:
             points[(r["area_code"], r["indicator_code"])].append(
-                Point(r["period"], r["value"], r["numerator"], r["denominator"]))
+                Point(r["period"], r["value"], r["numerator"], r["denominator"])
+            )
     by_area = defaultdict(dict)
     for (area, code), series_points in points.items():
         by_area[area][code] = Series(area, code, tuple(series_points))
     return by_area
 
 
-def _missing_returns(return_status: list[dict], catalogue: Catalogue,
-                     periods_to_flag: set[str]) -> list[Flag]:
+def _missing_returns(
+    return_status: list[dict], catalogue: Catalogue, periods_to_flag: set[str]
+) -> list[Flag]:
     flags = []
     for r in return_status:
         if r["status"] != "missing" or r["period"] not in periods_to_flag:
             continue
         agency = catalogue.agencies[r["agency"]]
         due = _day(r["return_due_date"])
-        flags.append(Flag(
-            flag_id(r["area_code"], r["agency"], r["period"], "missing_return"), r["area_code"],
-            None, r["agency"], r["period"], "missing_return", "signal", "concern",
-            wording.missing_return_question(agency, r["period"], due),
-            {"rule": "missing_return", "due": due, "rules": [], "values": []}))
+        flags.append(
+            Flag(
+                flag_id(r["area_code"], r["agency"], r["period"], "missing_return"),
+                r["area_code"],
+                None,
+                r["agency"],
+                r["period"],
+                "missing_return",
+                "signal",
+                "concern",
+                wording.missing_return_question(agency, r["period"], due),
+                {"rule": "missing_return", "due": due, "rules": [], "values": []},
+            )
+        )
     return flags
 
 
@@ -89,16 +111,38 @@ def _differs_from_published(reconciliation: list[dict], catalogue: Catalogue) ->
         if r["within_tolerance"] is not False:
             continue
         indicator = catalogue.indicators[r["indicator_code"]]
-        evidence = {"rule": "differs_from_published", "rules": [], "values": [],
-                    **{k: r[k] for k in ("local_value", "published_value", "difference",
-                                         "difference_pct", "tolerance", "tolerance_in")}}
-        flags.append(Flag(
-            flag_id(r["area_code"], indicator.code, r["financial_year"],
-                    "differs_from_published"),
-            r["area_code"], indicator.code, indicator.agency, r["financial_year"],
-            "differs_from_published", "signal", "concern",
-            wording.differs_question(indicator, catalogue.agencies[indicator.agency], r),
-            evidence))
+        evidence = {
+            "rule": "differs_from_published",
+            "rules": [],
+            "values": [],
+            **{
+                k: r[k]
+                for k in (
+                    "local_value",
+                    "published_value",
+                    "difference",
+                    "difference_pct",
+                    "tolerance",
+                    "tolerance_in",
+                )
+            },
+        }
+        flags.append(
+            Flag(
+                flag_id(
+                    r["area_code"], indicator.code, r["financial_year"], "differs_from_published"
+                ),
+                r["area_code"],
+                indicator.code,
+                indicator.agency,
+                r["financial_year"],
+                "differs_from_published",
+                "signal",
+                "concern",
+                wording.differs_question(indicator, catalogue.agencies[indicator.agency], r),
+                evidence,
+            )
+        )
     return flags
 
 
@@ -107,15 +151,29 @@ def _day(value) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-FLAGS_SCHEMA = pa.schema([
-    ("flag_id", pa.string()), ("area_code", pa.string()), ("indicator_code", pa.string()),
-    ("agency", pa.string()), ("period", pa.string()), ("rule", pa.string()),
-    ("severity", pa.string()), ("direction", pa.string()), ("question", pa.string()),
-    ("evidence", pa.string()), ("indicated", pa.bool_()), ("first_raised_at", pa.string()),
-    ("status", pa.string()), ("owner", pa.string()), ("response", pa.string()),
-    ("impact", pa.string()), ("review_version", pa.int64()), ("updated_at", pa.string()),
-    ("updated_by", pa.string()),
-])
+FLAGS_SCHEMA = pa.schema(
+    [
+        ("flag_id", pa.string()),
+        ("area_code", pa.string()),
+        ("indicator_code", pa.string()),
+        ("agency", pa.string()),
+        ("period", pa.string()),
+        ("rule", pa.string()),
+        ("severity", pa.string()),
+        ("direction", pa.string()),
+        ("question", pa.string()),
+        ("evidence", pa.string()),
+        ("indicated", pa.bool_()),
+        ("first_raised_at", pa.string()),
+        ("status", pa.string()),
+        ("owner", pa.string()),
+        ("response", pa.string()),
+        ("impact", pa.string()),
+        ("review_version", pa.int64()),
+        ("updated_at", pa.string()),
+        ("updated_by", pa.string()),
+    ]
+)
 
 
 def flags_table(rows: list[dict]) -> pa.Table:

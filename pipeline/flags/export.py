@@ -2,8 +2,9 @@
 Response | Impact", as Markdown and as an Excel workbook.
 
 Responses and impact are typed by people, so both files carry them as plain text: in the
-workbook never as a formula (pipeline/text_cells.py), in the Markdown never as HTML, a link or
+workbook never as a formula (pipeline/core/text_cells.py), in the Markdown never as HTML, a link or
 an image (every character Markdown gives a meaning to is escaped)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,8 +12,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from pipeline.core.text_cells import append_row
 from pipeline.flags import review_log
-from pipeline.text_cells import append_row
 
 HEADINGS = ("Questions / matters raised", "Response", "Impact")
 
@@ -21,10 +22,13 @@ def rows_for_report(financial_year: str | None = None, area: str | None = None) 
     """Flags the executive group has taken up (any status but open), plus every flag the data
     still raises; in order of quarter. `financial_year` like 2024-25 keeps that year's only,
     `area` one area's."""
-    chosen = [f for f in review_log.flags()
-              if (f["status"] != "open" or f["indicated"])
-              and (financial_year is None or f["period"].startswith(financial_year))
-              and area in (None, f["area_code"])]
+    chosen = [
+        f
+        for f in review_log.flags()
+        if (f["status"] != "open" or f["indicated"])
+        and (financial_year is None or f["period"].startswith(financial_year))
+        and area in (None, f["area_code"])
+    ]
     return sorted(chosen, key=lambda f: (f["period"], f["agency"], f["indicator_code"] or ""))
 
 

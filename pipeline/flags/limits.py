@@ -1,6 +1,6 @@
 """The usual range of a series, from a baseline of earlier quarters.
 
-Methods, chosen by the indicator's kind and size (FLAGS.md; NHS "Making Data Count"):
+Methods, chosen by the indicator's kind and size (docs/flags.md; NHS "Making Data Count"):
 - `xmr`: mean +/- 2.66 x mean moving range (3 sigma) for counts averaging 10 or more,
   durations, rates and percentages without denominators. For counts, sigma is never taken
   below the Poisson square root of the mean: a baseline that happened to be smooth must not
@@ -12,6 +12,7 @@ Methods, chosen by the indicator's kind and size (FLAGS.md; NHS "Making Data Cou
 A baseline is the first 12 observed quarters, fixed once there are 12 and never re-based
 automatically; with fewer it is a trial baseline of every earlier observed quarter.
 """
+
 from __future__ import annotations
 
 import math
@@ -97,8 +98,10 @@ class Limits:
         """The usual range for this point (at `z` sigmas)."""
         if self.method == "poisson":
             tail = tail_of_z(z)
-            return (float(stats.poisson.ppf(tail, self.centre)),
-                    float(stats.poisson.isf(tail, self.centre)))
+            return (
+                float(stats.poisson.ppf(tail, self.centre)),
+                float(stats.poisson.isf(tail, self.centre)),
+            )
         spread = z * self._sigma(point)
         lower = max(self.centre - spread, 0.0)
         upper = self.centre + spread
@@ -144,8 +147,9 @@ def _p_chart(baseline: Baseline) -> Limits:
     p = sum(x.numerator for x in points) / sum(x.denominator for x in points)
     if p in (0.0, 1.0):
         return Limits("xmr", 100 * p, 1e-9)
-    scores = [(x.numerator / x.denominator - p) / math.sqrt(p * (1 - p) / x.denominator)
-              for x in points]
+    scores = [
+        (x.numerator / x.denominator - p) / math.sqrt(p * (1 - p) / x.denominator) for x in points
+    ]
     # Laney p': when quarters vary more than the binomial allows, widen by sigma-z (never
     # narrow: small denominators must keep the plain binomial limits)
     sigma_z = max(1.0, _moving_range_sigma(scores))

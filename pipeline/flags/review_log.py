@@ -9,24 +9,26 @@ never silently overwrite each other. When another change holds the log for longe
 WAIT_SECONDS, the change is refused as ReviewLogBusy ("try again"), never half made.
 
 After every change (and so after every refresh) the log is copied to data/backups/review_log/
-(pipeline/backup.py), and a refresh will not publish while flags already published are missing
-from the log (deleted, replaced): that would show every question as open with no response.
+(pipeline/publish/backup.py), and a refresh will not publish while flags already published are
+missing from the log (deleted, replaced): that would show every question as open with no response.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
-from pipeline import backup, paths
+from pipeline.core import paths
 from pipeline.flags import STATUSES
 from pipeline.flags.current import still_judged
 from pipeline.flags.engine import Flag
+from pipeline.publish import backup
 
 # Where a flag can go from each status (closing never deletes; a closed flag can be reopened).
 NEXT_STATUSES = {
@@ -105,7 +107,7 @@ class ReviewLogLost(ReviewError):
 
 
 def log_path() -> Path:
-    return Path(os.environ.get("PQA_REVIEW_LOG", paths.data_dir() / "review_log.sqlite"))
+    return paths.review_log_path()
 
 
 @contextmanager
@@ -124,7 +126,8 @@ def connect() -> Iterator[sqlite3.Connection]:
             raise ReviewLogBusy(
                 f"the review log ({path.name}) is busy: someone else is recording a change or a "
                 f"refresh is recording flags, and it did not finish within {WAIT_SECONDS:.0f} "
-                "seconds. Nothing was changed; try again in a minute.") from exc
+                "seconds. Nothing was changed; try again in a minute."
+            ) from exc
         raise
 
 
@@ -148,7 +151,7 @@ def _change(con: sqlite3.Connection) -> Iterator[None]:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def flags_with_reviews(current: list[Flag], raised_at: str, judged: set[str]) -> list[dict]:
@@ -157,25 +160,54 @@ def flags_with_reviews(current: list[Flag], raised_at: str, judged: set[str]) ->
     again that the data no longer raises is marked so; one older than the quarters judged
     keeps what was last recorded."""
     with connect() as con:
-        known = {r["flag_id"]: dict(r) for r in con.execute(
-            "select * from flags left join reviews using (flag_id)")}
+        known = {
+            r["flag_id"]: dict(r)
+            for r in con.execute("select * from flags left join reviews using (flag_id)")
+        }
     # a new flag reads as record_flags will record it, so the next refresh publishes the same
-    new_review = {"status": "open", "version": 1, "updated_at": raised_at,
-                  "updated_by": REFRESH, "first_raised_at": raised_at}
+    new_review = {
+        "status": "open",
+        "version": 1,
+        "updated_at": raised_at,
+        "updated_by": REFRESH,
+        "first_raised_at": raised_at,
+    }
     rows = []
     for flag in current:
         before = known.pop(flag.flag_id, None) or new_review
-        rows.append({**_flag_columns(flag), "indicated": True,
-                     "first_raised_at": before["first_raised_at"], **_review_columns(before)})
+        rows.append(
+            {
+                **_flag_columns(flag),
+                "indicated": True,
+                "first_raised_at": before["first_raised_at"],
+                **_review_columns(before),
+            }
+        )
     for before in known.values():
         indicated = bool(before["indicated"]) and not still_judged(before, judged)
-        rows.append({**{k: before[k] for k in _FLAG_FIELDS}, "indicated": indicated,
-                     "first_raised_at": before["first_raised_at"], **_review_columns(before)})
+        rows.append(
+            {
+                **{k: before[k] for k in _FLAG_FIELDS},
+                "indicated": indicated,
+                "first_raised_at": before["first_raised_at"],
+                **_review_columns(before),
+            }
+        )
     return rows
 
 
-_FLAG_FIELDS = ("flag_id", "area_code", "indicator_code", "agency", "period", "rule",
-                "severity", "direction", "question", "evidence")
+_FLAG_FIELDS = (
+    "flag_id",
+    "area_code",
+    "indicator_code",
+    "agency",
+    "period",
+    "rule",
+    "severity",
+    "direction",
+    "question",
+    "evidence",
+)
 
 
 def _flag_columns(flag: Flag) -> dict:
@@ -185,9 +217,15 @@ def _flag_columns(flag: Flag) -> dict:
 
 
 def _review_columns(row: dict) -> dict:
-    return {"status": row["status"], "owner": row.get("owner"), "response": row.get("response"),
-            "impact": row.get("impact"), "review_version": row["version"],
-            "updated_at": row["updated_at"], "updated_by": row["updated_by"]}
+    return {
+        "status": row["status"],
+        "owner": row.get("owner"),
+        "response": row.get("response"),
+        "impact": row.get("impact"),
+        "review_version": row["version"],
+        "updated_at": row["updated_at"],
+        "updated_by": row["updated_by"],
+    }
 
 
 def record_flags(current: list[Flag], run_id: str, raised_at: str, judged: set[str]) -> None:
@@ -195,14 +233,18 @@ def record_flags(current: list[Flag], run_id: str, raised_at: str, judged: set[s
     raised, and mark those the data no longer raises (among the quarters it judged again);
     keep every review. Running it twice for the same refresh changes nothing more."""
     with connect() as con, _change(con):
-        indicated = {r["flag_id"] for r in con.execute(
-            "select flag_id, rule, period from flags where indicated = 1")
-            if still_judged(dict(r), judged)}
+        indicated = {
+            r["flag_id"]
+            for r in con.execute("select flag_id, rule, period from flags where indicated = 1")
+            if still_judged(dict(r), judged)
+        }
         for flag in current:
             _record_one(con, flag, run_id, raised_at)
         for flag_id in indicated - {f.flag_id for f in current}:
-            con.execute("update flags set indicated = 0, no_longer_indicated_since = ? "
-                        "where flag_id = ?", [raised_at, flag_id])
+            con.execute(
+                "update flags set indicated = 0, no_longer_indicated_since = ? where flag_id = ?",
+                [raised_at, flag_id],
+            )
             _note(con, flag_id, f"{NO_LONGER_INDICATED} (refresh {run_id})", raised_at)
 
 
@@ -217,8 +259,11 @@ def check_nothing_lost(published_flags: Path) -> None:
     published = pq.read_table(published_flags, columns=["flag_id", "review_version"])
     with connect() as con:
         known = {r[0] for r in con.execute("select flag_id from flags")}
-    missing = [(f, v) for f, v in zip(published["flag_id"].to_pylist(),
-                                      published["review_version"].to_pylist()) if f not in known]
+    missing = [
+        (f, v)
+        for f, v in zip(published["flag_id"].to_pylist(), published["review_version"].to_pylist())
+        if f not in known
+    ]
     if missing:
         reviewed = sum(1 for _, version in missing if version > 1)
         raise ReviewLogLost(
@@ -227,28 +272,39 @@ def check_nothing_lost(published_flags: Path) -> None:
             "review): it has been deleted or replaced. Nothing was published, so no response "
             "is lost. Put the log back with `pqa restore review-log` (`pqa restore list` "
             "shows the backups), then refresh again. Only if no backup holds them, set "
-            f"{ACCEPT_LOST_REVIEWS}=yes for one refresh to publish without them.")
+            f"{ACCEPT_LOST_REVIEWS}=yes for one refresh to publish without them."
+        )
 
 
 def _record_one(con: sqlite3.Connection, flag: Flag, run_id: str, raised_at: str) -> None:
     columns = _flag_columns(flag)
-    existing = con.execute("select indicated from flags where flag_id = ?",
-                           [flag.flag_id]).fetchone()
+    existing = con.execute(
+        "select indicated from flags where flag_id = ?", [flag.flag_id]
+    ).fetchone()
     if existing is None:
         con.execute(
             f"insert into flags ({', '.join(_FLAG_FIELDS)}, first_raised_at, first_raised_run, "
             f"last_indicated_run, indicated) values ({', '.join('?' * len(_FLAG_FIELDS))}, "
-            "?, ?, ?, 1)", [columns[k] for k in _FLAG_FIELDS] + [raised_at, run_id, run_id])
-        con.execute("insert into reviews (flag_id, status, version, updated_at, updated_by) "
-                    "values (?, 'open', 1, ?, ?)", [flag.flag_id, raised_at, REFRESH])
-        con.execute("insert into review_history (flag_id, version, changed_at, changed_by, "
-                    "status, note) values (?, 1, ?, ?, 'open', ?)",
-                    [flag.flag_id, raised_at, REFRESH, f"raised by the data (refresh {run_id})"])
+            "?, ?, ?, 1)",
+            [columns[k] for k in _FLAG_FIELDS] + [raised_at, run_id, run_id],
+        )
+        con.execute(
+            "insert into reviews (flag_id, status, version, updated_at, updated_by) "
+            "values (?, 'open', 1, ?, ?)",
+            [flag.flag_id, raised_at, REFRESH],
+        )
+        con.execute(
+            "insert into review_history (flag_id, version, changed_at, changed_by, "
+            "status, note) values (?, 1, ?, ?, 'open', ?)",
+            [flag.flag_id, raised_at, REFRESH, f"raised by the data (refresh {run_id})"],
+        )
         return
-    con.execute("update flags set severity = ?, direction = ?, question = ?, evidence = ?, "
-                "last_indicated_run = ?, indicated = 1, no_longer_indicated_since = null "
-                "where flag_id = ?", [flag.severity, flag.direction, flag.question,
-                                      columns["evidence"], run_id, flag.flag_id])
+    con.execute(
+        "update flags set severity = ?, direction = ?, question = ?, evidence = ?, "
+        "last_indicated_run = ?, indicated = 1, no_longer_indicated_since = null "
+        "where flag_id = ?",
+        [flag.severity, flag.direction, flag.question, columns["evidence"], run_id, flag.flag_id],
+    )
     if not existing[0]:
         _note(con, flag.flag_id, f"indicated by the data again (refresh {run_id})", raised_at)
 
@@ -256,15 +312,34 @@ def _record_one(con: sqlite3.Connection, flag: Flag, run_id: str, raised_at: str
 def _note(con: sqlite3.Connection, flag_id: str, note: str, at: str) -> None:
     """A history row that records what the data did, leaving the review as it was."""
     review = con.execute("select * from reviews where flag_id = ?", [flag_id]).fetchone()
-    con.execute("insert into review_history (flag_id, version, changed_at, changed_by, status, "
-                "owner, response, impact, note) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [flag_id, review["version"], at, REFRESH, review["status"], review["owner"],
-                 review["response"], review["impact"], note])
+    con.execute(
+        "insert into review_history (flag_id, version, changed_at, changed_by, status, "
+        "owner, response, impact, note) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            flag_id,
+            review["version"],
+            at,
+            REFRESH,
+            review["status"],
+            review["owner"],
+            review["response"],
+            review["impact"],
+            note,
+        ],
+    )
 
 
-def update(flag_id: str, by: str, *, expected_version: int | None = None,
-           status: str | None = None, owner: str | None = None, response: str | None = None,
-           impact: str | None = None, note: str | None = None) -> int:
+def update(
+    flag_id: str,
+    by: str,
+    *,
+    expected_version: int | None = None,
+    status: str | None = None,
+    owner: str | None = None,
+    response: str | None = None,
+    impact: str | None = None,
+    note: str | None = None,
+) -> int:
     """Change a flag's review; returns the new version. Only the fields given change."""
     if status is not None and status not in STATUSES:
         raise ReviewError(f"'{status}' is not a status; use one of: {', '.join(STATUSES)}")
@@ -276,32 +351,51 @@ def update(flag_id: str, by: str, *, expected_version: int | None = None,
             raise ReviewConflict(
                 f"flag {flag_id} was changed by {review['updated_by']} at "
                 f"{review['updated_at']} (now version {review['version']}, you had version "
-                f"{expected_version}); nothing was saved. Look at it again and redo your change.")
-        if status is not None and status != review["status"] and \
-                status not in NEXT_STATUSES[review["status"]]:
-            raise ReviewError(f"a flag that is {review['status']} cannot become {status}; it "
-                              f"can become: {', '.join(sorted(NEXT_STATUSES[review['status']]))}")
-        new = {"status": status if status is not None else review["status"],
-               "owner": owner if owner is not None else review["owner"],
-               "response": response if response is not None else review["response"],
-               "impact": impact if impact is not None else review["impact"]}
+                f"{expected_version}); nothing was saved. Look at it again and redo your change."
+            )
+        if (
+            status is not None
+            and status != review["status"]
+            and status not in NEXT_STATUSES[review["status"]]
+        ):
+            raise ReviewError(
+                f"a flag that is {review['status']} cannot become {status}; it "
+                f"can become: {', '.join(sorted(NEXT_STATUSES[review['status']]))}"
+            )
+        new = {
+            "status": status if status is not None else review["status"],
+            "owner": owner if owner is not None else review["owner"],
+            "response": response if response is not None else review["response"],
+            "impact": impact if impact is not None else review["impact"],
+        }
         version, at = review["version"] + 1, _now()
-        con.execute("update reviews set status = ?, owner = ?, response = ?, impact = ?, "
-                    "version = ?, updated_at = ?, updated_by = ? where flag_id = ?",
-                    [new["status"], new["owner"], new["response"], new["impact"], version, at,
-                     by, flag_id])
-        con.execute("insert into review_history (flag_id, version, changed_at, changed_by, "
-                    "status, owner, response, impact, note) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [flag_id, version, at, by, new["status"], new["owner"], new["response"],
-                     new["impact"], note])
+        con.execute(
+            "update reviews set status = ?, owner = ?, response = ?, impact = ?, "
+            "version = ?, updated_at = ?, updated_by = ? where flag_id = ?",
+            [new["status"], new["owner"], new["response"], new["impact"], version, at, by, flag_id],
+        )
+        con.execute(
+            "insert into review_history (flag_id, version, changed_at, changed_by, "
+            "status, owner, response, impact, note) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                flag_id,
+                version,
+                at,
+                by,
+                new["status"],
+                new["owner"],
+                new["response"],
+                new["impact"],
+                note,
+            ],
+        )
         return version
 
 
 def flags(include_closed: bool = True) -> list[dict]:
     """Every recorded flag with its review, as dicts."""
     with connect() as con:
-        rows = [dict(r) for r in con.execute(
-            "select * from flags join reviews using (flag_id)")]
+        rows = [dict(r) for r in con.execute("select * from flags join reviews using (flag_id)")]
     return [r for r in rows if include_closed or r["status"] != "closed"]
 
 
@@ -309,19 +403,26 @@ def reviews() -> list[dict]:
     """Every flag's review alone (no question or evidence): cheap enough to read on each page
     view, so a response recorded anywhere shows at once."""
     with connect() as con:
-        return [dict(r) for r in con.execute(
-            "select flag_id, status, owner, response, impact, version, updated_at, updated_by "
-            "from reviews")]
+        return [
+            dict(r)
+            for r in con.execute(
+                "select flag_id, status, owner, response, impact, version, updated_at, updated_by "
+                "from reviews"
+            )
+        ]
 
 
 def last_change() -> int:
     """A number that grows with every change to the log (for caching what is made from it)."""
     with connect() as con:
-        return con.execute("select coalesce(max(change_id), 0) from review_history"
-                           ).fetchone()[0]
+        return con.execute("select coalesce(max(change_id), 0) from review_history").fetchone()[0]
 
 
 def history(flag_id: str) -> list[dict]:
     with connect() as con:
-        return [dict(r) for r in con.execute(
-            "select * from review_history where flag_id = ? order by change_id", [flag_id])]
+        return [
+            dict(r)
+            for r in con.execute(
+                "select * from review_history where flag_id = ? order by change_id", [flag_id]
+            )
+        ]

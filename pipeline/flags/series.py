@@ -1,5 +1,6 @@
 """One indicator's quarterly series for one area, as the quarterly mart holds it: every
 quarter from the first figure to the last ended quarter, with None where a return is missing."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,9 +24,9 @@ class Series:
     indicator_code: str
     points: tuple[Point, ...]
 
-    def upto(self, k: int) -> "Series":
+    def upto(self, k: int) -> Series:
         """The series as it stood when quarter k was the latest (no look-ahead)."""
-        return Series(self.area_code, self.indicator_code, self.points[:k + 1])
+        return Series(self.area_code, self.indicator_code, self.points[: k + 1])
 
     @property
     def latest(self) -> Point:

@@ -1,0 +1,1 @@
+"""Great Expectations suites (expectations/) run on the marts before anything is published."""

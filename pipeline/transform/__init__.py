@@ -1,0 +1,1 @@
+"""Running the dbt project (dbt_project/) that models the loaded figures into marts."""
