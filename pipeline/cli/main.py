@@ -220,7 +220,7 @@ def _benchmarks_parser(commands) -> None:
 
 
 def _benchmarks(action: str, args) -> int:
-    from pipeline.ingest.published import commands
+    from pipeline.cli import benchmarks as commands
 
     return getattr(commands, action)(args)
 
