@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
 import threading
-import time
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -25,12 +22,7 @@ import pytest
 import requests
 
 from pipeline.core.paths import PROJECT_ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.served import dashboard, free_port
 
 
 @pytest.fixture
@@ -95,49 +87,12 @@ def configured(tmp_path, identity_provider) -> dict:
 
 
 @pytest.fixture
-def dashboard(configured, tmp_path):
+def served(configured, tmp_path):
     """The real dashboard, `streamlit run` from the project folder, with sign-in configured."""
-    port = configured["port"]
-    env = {**os.environ, "PQA_DATA_DIR": str(tmp_path / "data")}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(PROJECT_ROOT / "dashboard" / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-            "--secrets.files",
-            str(configured["secrets"]),
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.read() == b"ok":
-                    break
-        except OSError:
-            pass
-        assert process.poll() is None, process.stdout.read()
-        assert time.monotonic() < deadline, "the dashboard did not start"
-        time.sleep(0.3)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    with dashboard(
+        tmp_path / "data", configured["port"], "--secrets.files", str(configured["secrets"])
+    ) as url:
+        yield url
 
 
 PRESS_SIGN_IN = """
@@ -172,13 +127,11 @@ def press_sign_in(folder: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_sign_in_sends_the_browser_to_the_identity_provider(
-    configured, identity_provider, dashboard
-):
+def test_sign_in_sends_the_browser_to_the_identity_provider(configured, identity_provider, served):
     provider, asked = identity_provider
     pressed = press_sign_in(configured["folder"])
     assert pressed["button"] == "Sign in" and pressed["errors"] == []  # no missing Authlib
-    answer = requests.get(dashboard + pressed["login"], allow_redirects=False, timeout=30)
+    answer = requests.get(served + pressed["login"], allow_redirects=False, timeout=30)
     assert answer.status_code in (302, 303, 307), answer.text
     where = urlsplit(answer.headers["location"])
     assert f"{where.scheme}://{where.netloc}{where.path}" == f"{provider}/authorize"
@@ -190,7 +143,7 @@ def test_sign_in_sends_the_browser_to_the_identity_provider(
 
 
 def test_a_forged_or_missing_login_token_goes_back_to_the_dashboard(
-    configured, identity_provider, dashboard
+    configured, identity_provider, served
 ):
     provider, _ = identity_provider
     login = press_sign_in(configured["folder"])["login"]
@@ -198,6 +151,6 @@ def test_a_forged_or_missing_login_token_goes_back_to_the_dashboard(
     head, payload, signature = token.split(".")
     forged = f"{path}?provider={head}.{payload}.{signature[::-1]}"  # the signature no longer fits
     for attempt in (forged, path):  # and no token at all
-        answer = requests.get(dashboard + attempt, allow_redirects=False, timeout=30)
+        answer = requests.get(served + attempt, allow_redirects=False, timeout=30)
         assert answer.status_code in (302, 303, 307), attempt
         assert not answer.headers["location"].startswith(provider), attempt
