@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.access import LOCAL_MODE, ROLE_NAMES, current_person
-from pipeline.flags.review_log import ReviewLogBusy
+from pipeline.flags.review_log import ReviewLogBusy, ReviewLogDamaged
 
 PAGES = [  # file, title, icon, the roles that may open it
     ("pages/overview.py", "Overview", ":material/dashboard:", ("analyst", "pqa", "executive")),
@@ -79,3 +79,5 @@ try:
     st.navigation(allowed).run()
 except ReviewLogBusy as exc:  # expected now and then: say so in words, not a traceback
     st.warning(f"Busy: {exc}")
+except ReviewLogDamaged as exc:  # an operator restores a copy (docs/keep.md)
+    st.error(f"The questions cannot be shown: {exc}")

@@ -117,6 +117,11 @@ def test_a_damaged_review_log_is_restored_and_kept(refreshed, capsys):
     respond(flag_id)
     log = review_log.log_path()
     log.write_bytes(b"not a database " * 500)  # damaged
+    # using it says what happened and how to get it back, never a traceback, and keeps the file
+    assert main(["flags"]) == 1
+    err = capsys.readouterr().err
+    assert "is damaged" in err and "pqa restore review-log" in err and "Traceback" not in err
+    assert log.read_bytes() == b"not a database " * 500
     assert main(["restore", "review-log"]) == 0
     out = capsys.readouterr().out
     assert "1 with a response, owner or impact" in out

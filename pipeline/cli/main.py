@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return EXIT_USAGE
+    from pipeline.flags.review_log import ReviewLogDamaged
     from pipeline.ingest.warehouse import WarehouseBusy
 
     try:
@@ -28,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     except WarehouseBusy as exc:
         print(f"Busy: {exc}", file=sys.stderr)
         return EXIT_BUSY
+    except ReviewLogDamaged as exc:
+        print(f"Cannot go on: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     except KeyboardInterrupt:
         print("Stopped; nothing was changed.", file=sys.stderr)
         return EXIT_UNEXPECTED

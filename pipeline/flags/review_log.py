@@ -102,6 +102,10 @@ WAIT_SECONDS = 30.0  # how long a change waits for another one to finish before 
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 
 
+class ReviewLogDamaged(ReviewError):
+    """The review log's file cannot be read as a database: restore a copy."""
+
+
 class ReviewLogLost(ReviewError):
     """Flags already published are missing from the review log."""
 
@@ -129,6 +133,12 @@ def connect() -> Iterator[sqlite3.Connection]:
                 "seconds. Nothing was changed; try again in a minute."
             ) from exc
         raise
+    except sqlite3.DatabaseError as exc:  # not a database, or malformed: say how to get it back
+        raise ReviewLogDamaged(
+            f"the review log ({path}) is damaged and cannot be read ({exc}). Nothing was changed. "
+            "Put back its latest copy with `pqa restore review-log` (`pqa restore list` shows "
+            "the copies); the damaged file is kept."
+        ) from exc
 
 
 @contextmanager
