@@ -72,6 +72,13 @@ def write_csv(path: Path, rows: list[list[object]], header: list[str] = TIDY_HEA
     return path
 
 
+def published_flags(folder: Path) -> list[dict]:
+    """The flags a refresh published in this data folder."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(folder / "marts" / "flags.parquet").to_pylist()
+
+
 def good_housing_rows(period: str = "2024-25 Q3", families: int = 41, children: int = 78):
     return [
         ["E06000046", period, "families_in_bed_and_breakfast", families, "", ""],

@@ -14,15 +14,16 @@ from pipeline.core import paths
 from pipeline.flags import review_log
 from pipeline.publish import backup
 from pipeline.publish.refresh import refresh
-from tests.conftest import TODAY
+from tests.conftest import TODAY, published_flags
 
 RESPONSE = "More evictions; a new temporary accommodation scheme opens in May."
 
 
 def families_flag(folder) -> str:
-    flags = pq.read_table(folder / "marts" / "flags.parquet").to_pylist()
     return next(
-        f["flag_id"] for f in flags if f["indicator_code"] == "families_in_bed_and_breakfast"
+        f["flag_id"]
+        for f in published_flags(folder)
+        if f["indicator_code"] == "families_in_bed_and_breakfast"
     )
 
 
@@ -174,8 +175,6 @@ def test_the_restore_drill(refreshed, capsys):
     assert {k: v for k, v in after.items() if k not in same} == {
         k: v for k, v in published.items() if k not in same
     }
-    flags = {
-        f["flag_id"]: f for f in pq.read_table(refreshed / "marts" / "flags.parquet").to_pylist()
-    }
+    flags = {f["flag_id"]: f for f in published_flags(refreshed)}
     assert (flags[flag_id]["owner"], flags[flag_id]["response"]) == ("Head of housing", RESPONSE)
     assert len(flags) == len(pq.read_table(refreshed / "marts" / "flags.parquet"))

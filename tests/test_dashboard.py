@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import tomllib
 
-import pyarrow.parquet as pq
 import pytest
 from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
@@ -16,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from pipeline.core.paths import PROJECT_ROOT
 from pipeline.flags import review_log
 from pipeline.publish.refresh import refresh
-from tests.conftest import SAMPLE_DIR, TODAY, write_csv
+from tests.conftest import SAMPLE_DIR, TODAY, published_flags, write_csv
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 PAGES = {
@@ -148,7 +147,7 @@ def test_overview_shows_the_latest_figures_and_open_questions(published):
     at = open_page(app(), "overview")
     assert "Data up to **2026-27 Q2**" in texts(at)
     assert "The last refresh succeeded" in texts(at)
-    flags = pq.read_table(published / "marts" / "flags.parquet").to_pylist()
+    flags = published_flags(published)
     open_count = sum(f["indicated"] and f["status"] != "closed" for f in flags)
     metrics = {m.label: m for m in at.metric}
     assert metrics["Open questions for the executive group"].value == str(open_count)
@@ -181,9 +180,7 @@ def test_an_executive_records_a_response_that_survives_a_refresh(refreshed, role
     at.button[0].click().run()
     assert not at.exception and "Recorded." in texts(at)
     assert refresh(today=TODAY).outcome == "succeeded"
-    published = {
-        f["flag_id"]: f for f in pq.read_table(refreshed / "marts" / "flags.parquet").to_pylist()
-    }
+    published = {f["flag_id"]: f for f in published_flags(refreshed)}
     assert published[flag_id]["response"] == "More evictions this winter."
     assert published[flag_id]["status"] == "response requested"
     assert review_log.history(flag_id)[-1]["changed_by"] == "A executive"

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import mistune
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
 from pipeline.cli.main import main
 from pipeline.core.text_cells import frame_to_csv, frames_to_excel
 from pipeline.flags import review_log
+from tests.conftest import published_flags
 
 # (attack, its nearest harmless variant): text a person could record as a response.
 FORMULAS = [
@@ -55,7 +55,7 @@ MARKDOWN = [
 
 
 def published_flag_ids(folder: Path) -> list[str]:
-    return [f["flag_id"] for f in pq.read_table(folder / "marts" / "flags.parquet").to_pylist()]
+    return [f["flag_id"] for f in published_flags(folder)]
 
 
 def record(flag_ids: list[str], texts: list[str]) -> None:

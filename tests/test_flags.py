@@ -10,17 +10,12 @@ import subprocess
 import sys
 
 import duckdb
-import pyarrow.parquet as pq
 from openpyxl import load_workbook
 
 from pipeline.cli.main import main
 from pipeline.flags import review_log
 from pipeline.publish.refresh import refresh
-from tests.conftest import TODAY
-
-
-def published_flags(folder) -> list[dict]:
-    return pq.read_table(folder / "marts" / "flags.parquet").to_pylist()
+from tests.conftest import TODAY, published_flags
 
 
 def find(flags, code, period=None):

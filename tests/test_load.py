@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -170,6 +170,7 @@ HOLD_WAREHOUSE = textwrap.dedent("""
     con = duckdb.connect(sys.argv[1])
     print("holding", flush=True)
     time.sleep(float(sys.argv[2]))
+    open(sys.argv[1] + ".releasing", "w").close()  # written before letting go, never after
     con.close()
 """)
 
@@ -188,10 +189,11 @@ def hold_warehouse(seconds: float) -> subprocess.Popen:
 
 def test_a_load_waits_for_another_process_then_goes_ahead(tmp_path):
     holder = hold_warehouse(1.0)
-    started = time.monotonic()
+    releasing = Path(f"{paths.warehouse_path()}.releasing")
+    assert not releasing.exists()  # the other process still holds the warehouse
     report = load_returns([write_csv(tmp_path / "h.csv", good_housing_rows())], today=TODAY)
     assert report.committed
-    assert time.monotonic() - started >= 0.5
+    assert releasing.exists()  # so the load waited for it to let go, then went ahead
     holder.wait(timeout=10)
 
 

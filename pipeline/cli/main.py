@@ -21,7 +21,6 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return EXIT_USAGE
-    from pipeline.flags.review_log import ReviewLogDamaged
     from pipeline.ingest.warehouse import WarehouseBusy
 
     try:
@@ -29,9 +28,6 @@ def main(argv: list[str] | None = None) -> int:
     except WarehouseBusy as exc:
         print(f"Busy: {exc}", file=sys.stderr)
         return EXIT_BUSY
-    except ReviewLogDamaged as exc:
-        print(f"Cannot go on: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
     except KeyboardInterrupt:
         print("Stopped; nothing was changed.", file=sys.stderr)
         return EXIT_UNEXPECTED
@@ -39,6 +35,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:  # the last line of defence: a message, never a traceback
+        # imported only now: the review log brings the flag engine (1.6 s), which most
+        # commands never need
+        from pipeline.flags.review_log import ReviewLogDamaged
+
+        if isinstance(exc, ReviewLogDamaged):
+            print(f"Cannot go on: {exc}", file=sys.stderr)
+            return EXIT_REFUSED
         where = _log_unexpected(argv)
         print(
             f"Something went wrong: {type(exc).__name__}: {exc}. Nothing was changed. {where}",

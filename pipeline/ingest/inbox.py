@@ -34,15 +34,11 @@ import duckdb
 from pipeline.core import paths
 from pipeline.ingest.load import FileOutcome, load_returns
 from pipeline.ingest.returns.findings import Finding, Location, Severity, errors
+from pipeline.ingest.returns.validate import CHILD_LEVEL_RULES
 
 LOADED, REFUSED, LEFT, DELETED = "loaded", "refused", "left", "deleted"
 LOADING = ".loading"
 DEFAULT_SETTLE_SECONDS = 10.0
-# Rules whose refusal means the file seems to hold, or may hide, information about individual
-# children: E06 (what looks like a child's details), E24 (cells outside the return's table, such
-# as a hidden sheet or column) and E25 (comments, pictures, macros and other parts that hold
-# more than figures). Such a file is never kept.
-CHILD_LEVEL_RULES = {"E06", "E24", "E25"}
 # Failures of the machine, not of the file: the file waits in the inbox for a later refresh.
 SYSTEM_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.ENOMEM}
 

@@ -112,6 +112,12 @@ RULES: dict[str, tuple[Severity, str]] = {
     "Q05": (Severity.QUERY, "A year-to-date count does not fall within the year"),
 }
 
+# Rules whose refusal means the file seems to hold, or may hide, information about individual
+# children: E06 (what looks like a child's details), E24 (cells outside the return's table, such
+# as a hidden sheet or column) and E25 (comments, pictures, macros and other parts that hold
+# more than figures). Such a file is never kept, not even among refused files.
+CHILD_LEVEL_RULES = frozenset({"E06", "E24", "E25"})
+
 
 def rules_markdown() -> str:
     """The rule book as the Markdown table docs/returns.md shows (`make docs` writes it there;

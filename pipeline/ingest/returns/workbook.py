@@ -153,7 +153,7 @@ def read_workbook(file_name: str, content: bytes) -> Workbook:
             ValueError,
             OSError,
             EOFError,
-            NotImplementedError,
+            NotImplementedError,  # zipfile's answer to a compression method it cannot read
             RuntimeError,
         ):
             raise _unreadable() from None
