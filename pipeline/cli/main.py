@@ -9,6 +9,7 @@ import traceback
 from datetime import date, datetime
 from pathlib import Path
 
+from pipeline.cli import report as report_command
 from pipeline.cli.exits import EXIT_BUSY, EXIT_REFUSED, EXIT_UNEXPECTED, EXIT_USAGE
 from pipeline.core import paths
 from pipeline.core.catalogue import DEFAULT_AREA
@@ -147,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     _flags_parser(commands)
     _benchmarks_parser(commands)
     _backup_parsers(commands)
+    report_command.add_parser(commands)
 
     synth = commands.add_parser(
         "synth",
