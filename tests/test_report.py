@@ -1,0 +1,159 @@
+"""`pqa report` on the sample: a Word document python-docx reads back and an HTML file a real
+browser shows, with every priority, every chart, the questions and the definitions; the same
+marts give the same document; the public version gives no small count away."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from pipeline.cli.main import main
+from pipeline.core.catalogue import load_catalogue
+from pipeline.flags import review_log
+from pipeline.report import disclosure
+from pipeline.report.build import build_report
+from tests.test_dashboard_browser import page  # noqa: F401  (the real browser, as a fixture)
+
+PERIOD = "2026-27 Q2"
+WHEN = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def built(sample_refreshed, tmp_path_factory):
+    """Both versions of the sample's report, made once for the tests that only read them."""
+    out = tmp_path_factory.mktemp("report")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PQA_DATA_DIR", str(sample_refreshed))
+        return {
+            public: build_report(PERIOD, out, public=public, created=WHEN)
+            for public in (False, True)
+        }
+
+
+def docx_text(path: Path) -> str:
+    doc = Document(path)
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        parts.extend(cell.text for row in table.rows for cell in row.cells)
+    return "\n".join(parts)
+
+
+def test_the_word_document_has_every_priority_chart_question_and_definition(built):
+    files = built[False]
+    catalogue = load_catalogue()
+    doc = Document(files.word)
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    for priority in {i.priority for i in catalogue.indicators.values()}:
+        assert priority in headings
+    for indicator in catalogue.indicators.values():
+        assert indicator.label in headings
+    assert len(doc.inline_shapes) == len(catalogue.indicators)  # one chart each
+    text = docx_text(files.word)
+    assert "Questions raised, responses and impact" in headings
+    assert "Children's social care" in headings  # questions grouped by agency
+    assert "Appendix: definitions" in headings
+    assert "Partnership version" in text
+    for definition in ("Contacts received by the children's front door",):
+        assert definition in text
+    # three years side by side, the year so far, and the change in words
+    assert "2024-25" in text and "2025-26" in text and "2026-27" in text
+    assert "(to Q2)" in text
+    assert re.search(r"2026-27 Q2: [\d,.%]+, (up|down) .* the same quarter a year before", text)
+    assert not re.search(r"\b(nan|None|NaN|NaT)\b", text)
+
+
+def test_the_html_is_self_contained_and_shows_every_chart_in_a_browser(built, page):  # noqa: F811
+    html = built[False].html.read_text(encoding="utf-8")
+    assert "<script" not in html and "http://" not in html and "https://" not in html
+    assert not re.search(r"\b(nan|None|NaN|NaT)\b", html)
+    page.goto(built[False].html.as_uri())
+    images = page.locator("img")
+    assert images.count() == len(load_catalogue().indicators)
+    drawn = page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 300)")
+    assert drawn
+    assert page.get_by_role("heading", name="Front door", exact=True).is_visible()
+    assert page.get_by_role("heading", name="Appendix: definitions").is_visible()
+
+
+def test_the_same_marts_give_the_same_document(built, sample_refreshed, tmp_path, monkeypatch):
+    monkeypatch.setenv("PQA_DATA_DIR", str(sample_refreshed))
+    again = build_report(PERIOD, tmp_path, created=datetime(2027, 1, 1, tzinfo=UTC))
+    first = built[False]
+
+    def without_creation(html: str) -> str:
+        return re.sub(r'<p class="created">.*</p>', "", html)
+
+    assert without_creation(again.html.read_text()) == without_creation(first.html.read_text())
+    with zipfile.ZipFile(first.word) as a, zipfile.ZipFile(again.word) as b:
+        assert a.namelist() == b.namelist()
+        for name in a.namelist():
+            if name != "docProps/core.xml":  # the creation time
+                assert a.read(name) == b.read(name), name
+
+
+def test_typed_text_is_shown_as_text_never_run(refreshed, tmp_path):
+    flag = review_log.flags()[0]
+    typed = '<script>alert("x")</script> =HYPERLINK("http://example.org") & <b>bold</b>'
+    review_log.update(flag["flag_id"], "lead", status="answered", response=typed)
+    files = build_report(PERIOD, tmp_path, created=WHEN)
+    html = files.html.read_text(encoding="utf-8")
+    assert "<script>" not in html and "<b>bold</b>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert typed in docx_text(files.word)  # Word shows it exactly as typed
+
+
+def test_public_version_shows_no_count_from_1_to_4(built):
+    public = built[True]
+    text = docx_text(public.word)
+    assert "Public version" in text and "fewer than 5" in text
+    figures = [
+        cell.text
+        for table in Document(public.word).tables
+        for row in table.rows[1:]
+        for cell in row.cells[1:]
+    ]
+    small = [f for f in figures if re.fullmatch(r"[1-4]", f)]
+    assert small == []
+    # the partnership version of the same sample does show them (the test can fail)
+    partnership = [
+        cell.text
+        for table in Document(built[False].word).tables
+        for row in table.rows[1:]
+        for cell in row.cells[1:]
+    ]
+    assert any(re.fullmatch(r"[1-4]", f) for f in partnership)
+    assert "fewer than 5" not in docx_text(built[False].word)
+
+
+def test_public_version_leaves_no_hidden_figure_derivable_from_totals(built):
+    """Recompute every sum the report shows (quarters to year, categories to total) from the
+    visible figures: no sum may have exactly one hidden member."""
+    report = built[True].report
+    grid = report.grid
+    hidden = report.hidden
+    assert hidden, "the sample has small series: something must be hidden"
+    checked = 0
+    for total, parts in grid.sums:
+        members = (total, *parts)
+        unknown = [m for m in members if m in hidden]
+        assert len(unknown) != 1, f"{unknown[0]} = {total} minus the visible parts"
+        if not unknown and all(p[0] == total[0] for p in parts):  # a year from its quarters
+            assert grid.counts[total] == pytest.approx(sum(grid.counts[p] for p in parts))
+        checked += 1
+    assert checked > 40  # every flow count by year, and the categories of plans
+    assert disclosure.leaks(grid, {k: hidden.get(k, "shown") for k in grid.counts}) == []
+
+
+def test_pqa_report_command(refreshed, tmp_path, capsys):
+    assert main(["report", "--period", PERIOD, "--public", "--out", str(tmp_path)]) == 0
+    said = capsys.readouterr().out
+    assert "public version" in said
+    assert (tmp_path / "pqa-report-2026-27-Q2-public.docx").exists()
+    assert (tmp_path / "pqa-report-2026-27-Q2-public.html").exists()
+    assert main(["report", "--period", "2030-31 Q1", "--out", str(tmp_path)]) == 1
+    assert "the published marts have no ended quarter 2030-31 Q1" in capsys.readouterr().err
