@@ -157,3 +157,40 @@ def test_pqa_report_command(refreshed, tmp_path, capsys):
     assert (tmp_path / "pqa-report-2026-27-Q2-public.html").exists()
     assert main(["report", "--period", "2030-31 Q1", "--out", str(tmp_path)]) == 1
     assert "the published marts have no ended quarter 2030-31 Q1" in capsys.readouterr().err
+
+
+def test_agency_commentary_reaches_the_report_as_typed(refreshed, tmp_path):
+    """The notes column of a return flows through the commentary mart into the report: per
+    indicator beside its chart, and as the agency's narrative in the summary."""
+    from pipeline.ingest.load import load_returns
+    from pipeline.publish.refresh import refresh
+    from tests.conftest import TODAY, write_csv
+
+    correction = write_csv(
+        tmp_path / "youth_justice_E06000046_2026-27_Q2.csv",
+        [
+            ["E06000046", PERIOD, "youth_justice_children", 163, "", "", "Caseload <b>steady</b>."],
+            ["E06000046", PERIOD, "first_time_entrants", 9, "", "", "Diversion began in July."],
+        ],
+        header=[
+            "area_code",
+            "period",
+            "indicator_code",
+            "value",
+            "numerator",
+            "denominator",
+            "notes",
+        ],
+    )
+    loaded = load_returns([correction], today=TODAY)
+    assert loaded.committed and not loaded.refused
+    assert refresh(today=TODAY).outcome == "succeeded"
+    files = build_report(PERIOD, tmp_path / "out", created=WHEN)
+    doc = Document(files.word)
+    headings = [p.text for p in doc.paragraphs]
+    text = docx_text(files.word)
+    assert "What the agencies say" in headings
+    assert f"{PERIOD}: Caseload <b>steady</b>." in text
+    assert f"{PERIOD}: Diversion began in July." in text
+    html = files.html.read_text(encoding="utf-8")
+    assert "Caseload &lt;b&gt;steady&lt;/b&gt;." in html and "<b>steady</b>" not in html

@@ -35,6 +35,11 @@ PUBLISHED_MARTS = {
         "marts.fct_validation_queries",
         "agency, area_code, period, source_row, rule_code",
     ),
+    # The agencies' own words from the returns' notes column (pqa report, the dashboard).
+    "agency_commentary": (
+        "marts.fct_agency_commentary",
+        "agency, area_code, period, commentary_about, indicator_code",
+    ),
     # Published statistics (pqa benchmarks): empty until some are imported.
     "benchmarks": (
         "marts.fct_indicator_benchmarks",

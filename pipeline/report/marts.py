@@ -40,16 +40,17 @@ class Marts:
         pairs = self.indicators[["agency", "agency_name"]].drop_duplicates()
         return dict(zip(pairs["agency"], pairs["agency_name"]))
 
-    def commentary_for(self, area: str, code: str | None, *periods: str) -> list[str]:
-        """The agencies' own words for these quarters: about one indicator (`code`), or the
-        narrative of the whole return (`code` None, given as the agency)."""
+    def commentary_for(self, area: str, code: str, *periods: str) -> list[str]:
+        """The agency's own words about one indicator in these quarters."""
         c = self.commentary
         if c.empty:
             return []
-        chosen = c[(c["area_code"] == area) & c["period"].isin(periods)]
-        if code is None:
-            return []
-        chosen = chosen[chosen["indicator_code"] == code]
+        chosen = c[
+            (c["area_code"] == area)
+            & c["period"].isin(periods)
+            & (c["commentary_about"] == "indicator")
+            & (c["indicator_code"] == code)
+        ]
         return [f"{r.period}: {r.commentary}" for r in chosen.sort_values("period").itertuples()]
 
     def narratives(self, area: str, *periods: str) -> dict[str, list[str]]:
