@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
-from pipeline.cli.exits import EXIT_REFUSED
+from pipeline.cli.exits import EXIT_REFUSED, EXIT_USAGE
 from pipeline.core.periods import PeriodError
 
 
@@ -17,8 +18,15 @@ def add_parser(commands) -> None:
     )
     report.add_argument(
         "--period",
-        required=True,
         help='the last quarter of the six months, like "2026-27 Q2"',
+    )
+    report.add_argument(
+        "--matters",
+        nargs=2,
+        type=date.fromisoformat,
+        metavar=("FROM", "TO"),
+        help="instead, write the yearly report's 'Questions / matters raised | Response | "
+        "Impact' table (Markdown and Excel) for meetings held FROM to TO (YYYY-MM-DD)",
     )
     report.add_argument(
         "--public",
@@ -33,6 +41,11 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
+    if args.matters:
+        return _matters(args)
+    if not args.period:
+        print('Say which report: --period "2026-27 Q2", or --matters FROM TO.', file=sys.stderr)
+        return EXIT_USAGE
     from pipeline.report.build import build_report
     from pipeline.report.content import ReportError
     from pipeline.report.marts import NoMarts
@@ -49,4 +62,27 @@ def run(args) -> int:
     print(f"  {files.html}")
     if report.public:
         print(f"  {len(report.hidden)} figure(s) hidden or withheld by disclosure control.")
+    return 0
+
+
+def _matters(args) -> int:
+    from pipeline.flags.export import write_excel, write_markdown
+    from pipeline.report import meetings
+    from pipeline.report.marts import NoMarts, read_marts
+
+    start, end = args.matters
+    try:
+        figures = meetings.later_figures(read_marts(live_reviews=False).quarterly)
+    except NoMarts:
+        figures = {}  # the table still says what was raised; only the later figures are absent
+    rows = meetings.yearly_report_rows(start, end, figures)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = f"questions-and-matters-{start}-to-{end}"
+    written = [
+        write_markdown(rows, args.out / f"{stem}.md"),
+        write_excel(rows, args.out / f"{stem}.xlsx"),
+    ]
+    print(f"{len(rows)} matter(s) raised at meetings held from {start} to {end}:")
+    for path in written:
+        print(f"  {path}")
     return 0

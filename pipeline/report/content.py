@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from pipeline.core import paths
 from pipeline.core.catalogue import DEFAULT_AREA
 from pipeline.core.periods import Quarter, quarters_between
-from pipeline.report import disclosure
+from pipeline.report import disclosure, meetings
 from pipeline.report.marts import Marts
 
 YEARS_SIDE_BY_SIDE = 3
@@ -25,7 +26,14 @@ HIDDEN_TEXT = {
     disclosure.SECONDARY: "hidden*",
     disclosure.WITHHELD: "withheld*",
 }
-QUESTION_HEADINGS = ("Question or matter raised", "Quarter", "Status", "Response", "Impact")
+QUESTION_HEADINGS = (
+    "Question or matter raised",
+    "Quarter or meeting",
+    "Status",
+    "Response",
+    "Impact",
+)
+NOT_ONE_AGENCY = "Matters not about one agency's data"
 
 
 class ReportError(Exception):
@@ -367,7 +375,7 @@ def _benchmark(marts: Marts, code: str, kind: str, area: str, public: bool, leas
         return None
     latest = found.sort_values(["year", "neighbour_model"]).iloc[-1]
     parts = [
-        f"{_text(latest['period_in_words'])}, published by the Department for Education: "
+        f"In {_text(latest['period_in_words'])}, published by the Department for Education: "
         f"{_text(latest['area_name'])} {figure(_num(latest['area_value']), kind)}"
     ]
     for label, column in (("England", "england_value"), ("the region", "region_value")):
@@ -456,13 +464,14 @@ def _returns_summary(marts: Marts, first: Quarter, last: Quarter, area: str) -> 
 
 
 def _questions(marts, first, last, area, public, least) -> dict[str, Table]:
+    """Flagged questions about the six months (and earlier ones still open), then the matters
+    raised at meetings held from the start of the six months to the end of the next quarter
+    (when the six months are discussed), grouped by agency."""
     flags = _report_flags(marts, first, last, area)
     names = marts.agency_names()
-    grouped: dict[str, Table] = {}
-    for agency in sorted(flags["agency"].unique()) if not flags.empty else []:
-        rows = []
-        mine = flags[flags["agency"] == agency].sort_values(["period", "indicator_code", "rule"])
-        for r in mine.itertuples():
+    rows: dict[str, list[list[str]]] = {}
+    if not flags.empty:
+        for r in flags.sort_values(["agency", "period", "indicator_code", "rule"]).itertuples():
             cells = [
                 _text(r.question),
                 r.period,
@@ -470,11 +479,30 @@ def _questions(marts, first, last, area, public, least) -> dict[str, Table]:
                 _text(r.response),
                 _text(r.impact),
             ]
-            if public:
-                cells = [_public_text(c, least) for c in cells]
-            rows.append([c or "none recorded" for c in cells])
-        grouped[names.get(agency, agency)] = Table(list(QUESTION_HEADINGS), rows)
+            rows.setdefault(names.get(r.agency, r.agency), []).append(cells)
+    for m in _meeting_matters(first.start, last.next().end):
+        cells = [
+            m["question"],
+            f"{m['group_name']}, {m['held_on']}",
+            m["status"],
+            meetings.response_text(m),
+            meetings.impact_text(m),
+        ]
+        rows.setdefault(names.get(m["agency"], NOT_ONE_AGENCY), []).append(cells)
+    grouped = {}
+    for agency in sorted(rows, key=lambda a: (a == NOT_ONE_AGENCY, a)):
+        table = []
+        for cells in rows[agency]:
+            cells = [_public_text(c, least) for c in cells] if public else cells
+            table.append([c or "none recorded" for c in cells])
+        grouped[agency] = Table(list(QUESTION_HEADINGS), table)
     return grouped
+
+
+def _meeting_matters(start, end) -> list[dict]:
+    if not paths.review_log_path().exists():
+        return []
+    return [m for m in meetings.matters() if start.isoformat() <= m["held_on"] <= end.isoformat()]
 
 
 def _public_text(text: str, least: int) -> str:

@@ -240,17 +240,41 @@ def yearly_report_rows(
         if not start.isoformat() <= m["held_on"] <= end.isoformat():
             continue
         raised = f"{m['question']} (raised at the {m['group_name']}, {m['held_on']})"
-        response = m["response"] or ""
-        if m["action"]:
-            due = f"due {m['action_due']}" if m["action_due"] else ""
-            details = ", ".join(x for x in (m["action_owner"], due) if x)
-            action = f"Action: {m['action']}" + (f" ({details})" if details else "")
-            response = f"{response}\n{action}" if response else action
-        impact = m["impact"] or ""
         key = (m["impact_indicator_code"], m["impact_period"])
+        impact = impact_text(m)
         if figures and key in figures:
             impact += ("\n" if impact else "") + f"Later figure, {key[1]}: {figures[key]}"
-        if m["escalated_to_risk_register"]:
-            impact += ("\n" if impact else "") + "Escalated to the partnership's risk register."
+        response = response_text(m)
         rows.append({"question": raised, "response": response, "impact": impact})
     return rows
+
+
+def response_text(matter: dict) -> str:
+    """The response with the action agreed, its owner and due date written in."""
+    response = matter["response"] or ""
+    if matter["action"]:
+        due = f"due {matter['action_due']}" if matter["action_due"] else ""
+        details = ", ".join(x for x in (matter["action_owner"], due) if x)
+        action = f"Action: {matter['action']}" + (f" ({details})" if details else "")
+        response = f"{response}\n{action}" if response else action
+    return response
+
+
+def impact_text(matter: dict) -> str:
+    """The impact, and the escalation to the risk register when there was one."""
+    impact = matter["impact"] or ""
+    if matter["escalated_to_risk_register"]:
+        impact += ("\n" if impact else "") + "Escalated to the partnership's risk register."
+    return impact
+
+
+def later_figures(quarterly) -> dict[tuple[str, str], str]:
+    """(indicator, quarter) -> its figure as text, from the published quarterly mart, for
+    linking an impact to the later figure it is judged by."""
+    from pipeline.report.content import figure
+
+    return {
+        (r.indicator_code, r.period): figure(float(r.value), r.kind)
+        for r in quarterly.itertuples()
+        if r.value == r.value  # not NaN: a quarter with no return has no figure to link
+    }
