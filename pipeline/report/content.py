@@ -105,8 +105,20 @@ def build_content(marts: Marts, period: str, public: bool, area: str = DEFAULT_A
     state = disclosure.protect(grid, least) if public else {}
     shown = _Shown(grid, state, least)
     blocks_by_priority: dict[str, list[IndicatorBlock]] = {}
+    by_indicator = {c: g.set_index("period") for c, g in quarterly.groupby("indicator_code")}
+    years_by_indicator = {
+        c: g.set_index("financial_year") for c, g in annual.groupby("indicator_code")
+    }
+    commentary = marts.commentary_by_indicator(area, quarter.previous().label, quarter.label)
     for row in marts.indicators.itertuples():
-        block = _block(row, quarterly, annual, marts, shown, years, charted, quarter, area, public)
+        mine = by_indicator.get(row.indicator_code, quarterly.iloc[:0].set_index("period"))
+        mine_years = years_by_indicator.get(
+            row.indicator_code, annual.iloc[:0].set_index("financial_year")
+        )
+        block = _block(row, mine, mine_years, marts, shown, years, charted, quarter, area, public)
+        block.commentary = [
+            _public_text(t, least) if public else t for t in commentary.get(row.indicator_code, [])
+        ]
         blocks_by_priority.setdefault(row.priority, []).append(block)
     sections = [Section(p, blocks_by_priority[p]) for p in _priorities(marts)]
     version = "Public version" if public else "Partnership version"
@@ -159,24 +171,24 @@ def _grid(marts: Marts, quarterly, annual, years: list[str], charted: list[str])
     them, so a public version can be protected as a whole."""
     grid = disclosure.Grid()
     shown_periods = set(charted) | {f"{y} Q{n}" for y in years for n in range(1, 5)}
-    by_code = marts.indicators.set_index("indicator_code")
+    by_code = {r["indicator_code"]: r for r in marts.indicators.to_dict("records")}
     q = quarterly[quarterly["period"].isin(shown_periods)]
     a = annual[annual["financial_year"].isin(years)]
     for r in q.itertuples():
-        _add(grid, by_code.loc[r.indicator_code], (r.indicator_code, r.period), r)
+        _add(grid, by_code[r.indicator_code], (r.indicator_code, r.period), r)
     for r in a.itertuples():
-        _add(grid, by_code.loc[r.indicator_code], (r.indicator_code, r.financial_year), r)
-    for code, ind in by_code.iterrows():
-        if ind["kind"] != "count":
-            continue
-        if ind["annual_method"] == "sum":
-            for r in a[a["indicator_code"] == code].itertuples():
-                quarters = [
-                    (code, f"{r.financial_year} Q{n}") for n in range(1, r.quarters_reported + 1)
-                ]
-                grid.add_sum((code, r.financial_year), quarters)
-        parts = by_code.index[by_code["part_of"] == code].tolist()
-        if parts:
+        _add(grid, by_code[r.indicator_code], (r.indicator_code, r.financial_year), r)
+    for r in a.itertuples():  # a year's events are the sum of its quarters
+        ind = by_code[r.indicator_code]
+        if ind["kind"] == "count" and ind["annual_method"] == "sum":
+            quarters = [
+                (r.indicator_code, f"{r.financial_year} Q{n}")
+                for n in range(1, r.quarters_reported + 1)
+            ]
+            grid.add_sum((r.indicator_code, r.financial_year), quarters)
+    for code, ind in by_code.items():  # a total is the sum of its categories
+        parts = [p for p, i in by_code.items() if i["part_of"] == code]
+        if ind["kind"] == "count" and parts:
             for key in [k for k in grid.counts if k[0] == code]:
                 grid.add_sum(key, [(p, key[1]) for p in parts])
     return grid
@@ -254,14 +266,12 @@ def figure(value: float | None, kind: str) -> str:
 # --- one indicator ----------------------------------------------------------------------
 
 
-def _block(ind, quarterly, annual, marts, shown, years, charted, quarter, area, public):
+def _block(ind, mine, mine_years, marts, shown, years, charted, quarter, area, public):
     code, kind = ind.indicator_code, ind.kind
-    mine = quarterly[quarterly["indicator_code"] == code].set_index("period")
-    mine_years = annual[annual["indicator_code"] == code].set_index("financial_year")
-    for period, r in mine.iterrows():  # ratios' values, for the chart and words
-        shown.fallback[(code, period)] = _num(r["value"])
-    for year, r in mine_years.iterrows():
-        shown.fallback[(code, year)] = _num(r["value"])
+    for period, value in mine["value"].items():  # ratios' values, for the chart and words
+        shown.fallback[(code, period)] = _num(value)
+    for year, value in mine_years["value"].items():
+        shown.fallback[(code, year)] = _num(value)
     points = [(p, shown.value((code, p))) for p in charted if p in mine.index]
     axis = {"count": "number", "proportion": "per cent", "rate_per_10k": "per 10,000"}.get(
         kind, _text(ind.measured_in_words) or "figure"
@@ -284,10 +294,7 @@ def _block(ind, quarterly, annual, marts, shown, years, charted, quarter, area, 
         table=table,
         change_words=_change_words(ind, mine, mine_years, quarter, shown),
         benchmark_words=_benchmark(marts, code, kind, area, public, shown.least),
-        commentary=[
-            _public_text(t, shown.least) if public else t
-            for t in marts.commentary_for(area, code, quarter.previous().label, quarter.label)
-        ],
+        commentary=[],
     )
 
 

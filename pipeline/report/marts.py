@@ -40,18 +40,20 @@ class Marts:
         pairs = self.indicators[["agency", "agency_name"]].drop_duplicates()
         return dict(zip(pairs["agency"], pairs["agency_name"]))
 
-    def commentary_for(self, area: str, code: str, *periods: str) -> list[str]:
-        """The agency's own words about one indicator in these quarters."""
+    def commentary_by_indicator(self, area: str, *periods: str) -> dict[str, list[str]]:
+        """Indicator -> the agency's own words about it in these quarters."""
         c = self.commentary
         if c.empty:
-            return []
+            return {}
         chosen = c[
             (c["area_code"] == area)
             & c["period"].isin(periods)
             & (c["commentary_about"] == "indicator")
-            & (c["indicator_code"] == code)
         ]
-        return [f"{r.period}: {r.commentary}" for r in chosen.sort_values("period").itertuples()]
+        found: dict[str, list[str]] = {}
+        for r in chosen.sort_values(["indicator_code", "period"]).itertuples():
+            found.setdefault(r.indicator_code, []).append(f"{r.period}: {r.commentary}")
+        return found
 
     def narratives(self, area: str, *periods: str) -> dict[str, list[str]]:
         """Agency name -> its narratives for the whole return, quarter by quarter."""
