@@ -15,6 +15,7 @@ from pipeline.report.disclosure import (
     leaks,
     minimum,
     protect,
+    public_text,
 )
 
 
@@ -106,3 +107,20 @@ def test_the_rule_is_one_setting(monkeypatch):
     monkeypatch.setenv("PQA_PUBLIC_MINIMUM", "ten")
     with pytest.raises(ValueError, match="PQA_PUBLIC_MINIMUM must be a whole number"):
         minimum()
+
+
+@pytest.mark.parametrize(
+    ("text", "withheld"),
+    [
+        ("Fell to 3 in 2026-27 Q2", True),
+        ("Only 1 child", True),
+        ("Raised at the PQA subgroup, 2026-04-01", False),  # a date is not a count
+        ("Fell to 12 in 2024-25, Q1 to Q4", False),
+        ("A rate of 2.5% and 3,400 contacts", False),
+    ],
+)
+def test_text_that_mentions_a_small_number_is_withheld(text, withheld):
+    shown = public_text(text, 5)
+    assert (shown != text) is withheld
+    if withheld:
+        assert shown == "withheld* (the text mentions a number fewer than 5)"

@@ -129,3 +129,22 @@ def test_the_log_survives_a_refresh(refreshed):
     assert refresh(today=TODAY).outcome == "succeeded"
     assert meetings.matters() == before
     assert len(meetings.history(matter)) == 2
+
+
+def test_pqa_report_matters_writes_the_yearly_table(data_dir, tmp_path, capsys):
+    from pipeline.cli.main import main
+
+    meeting = meetings.add_meeting(date(2026, 6, 10), "executive group", "chair")
+    meetings.raise_matter(meeting, "chair", question="=cmd|' /C calc'!A0 attendance at panels")
+    out = tmp_path / "out"
+    assert main(["report", "--matters", "2026-04-01", "2027-03-31", "--out", str(out)]) == 0
+    assert "1 matter(s) raised at meetings held from 2026-04-01 to 2027-03-31" in (
+        capsys.readouterr().out
+    )
+    markdown = (out / "questions-and-matters-2026-04-01-to-2027-03-31.md").read_text()
+    assert "executive group, 2026-06-10" in markdown
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out / "questions-and-matters-2026-04-01-to-2027-03-31.xlsx").active
+    cell = sheet["A2"]
+    assert cell.data_type == "s" and cell.value.startswith("=cmd")  # text, never a formula

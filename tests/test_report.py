@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from docx import Document
 from pipeline.cli.main import main
 from pipeline.core.catalogue import load_catalogue
 from pipeline.flags import review_log
-from pipeline.report import disclosure
+from pipeline.report import disclosure, meetings
 from pipeline.report.build import build_report
 from tests.test_dashboard_browser import page  # noqa: F401  (the real browser, as a fixture)
 
@@ -100,11 +100,19 @@ def test_typed_text_is_shown_as_text_never_run(refreshed, tmp_path):
     flag = review_log.flags()[0]
     typed = '<script>alert("x")</script> =HYPERLINK("http://example.org") & <b>bold</b>'
     review_log.update(flag["flag_id"], "lead", status="answered", response=typed)
+    meeting = meetings.add_meeting(date(2026, 10, 14), "PQA subgroup", "chair")
+    meetings.raise_matter(
+        meeting, "chair", question="Inspection <i>findings</i> for the front door"
+    )
     files = build_report(PERIOD, tmp_path, created=WHEN)
     html = files.html.read_text(encoding="utf-8")
     assert "<script>" not in html and "<b>bold</b>" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert typed in docx_text(files.word)  # Word shows it exactly as typed
+    # a matter typed at a meeting is in the questions, under matters of no one agency
+    assert "Matters not about one agency&#x27;s data" in html
+    assert "Inspection &lt;i&gt;findings&lt;/i&gt; for the front door" in html
+    assert "PQA subgroup, 2026-10-14" in docx_text(files.word)
 
 
 def test_public_version_shows_no_count_from_1_to_4(built):

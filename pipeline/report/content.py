@@ -117,7 +117,8 @@ def build_content(marts: Marts, period: str, public: bool, area: str = DEFAULT_A
         )
         block = _block(row, mine, mine_years, marts, shown, years, charted, quarter, area, public)
         block.commentary = [
-            _public_text(t, least) if public else t for t in commentary.get(row.indicator_code, [])
+            disclosure.public_text(t, least) if public else t
+            for t in commentary.get(row.indicator_code, [])
         ]
         blocks_by_priority.setdefault(row.priority, []).append(block)
     sections = [Section(p, blocks_by_priority[p]) for p in _priorities(marts)]
@@ -500,7 +501,7 @@ def _questions(marts, first, last, area, public, least) -> dict[str, Table]:
     for agency in sorted(rows, key=lambda a: (a == NOT_ONE_AGENCY, a)):
         table = []
         for cells in rows[agency]:
-            cells = [_public_text(c, least) for c in cells] if public else cells
+            cells = [disclosure.public_text(c, least) for c in cells] if public else cells
             table.append([c or "none recorded" for c in cells])
         grouped[agency] = Table(list(QUESTION_HEADINGS), table)
     return grouped
@@ -512,22 +513,10 @@ def _meeting_matters(start, end) -> list[dict]:
     return [m for m in meetings.matters() if start.isoformat() <= m["held_on"] <= end.isoformat()]
 
 
-def _public_text(text: str, least: int) -> str:
-    """Typed or generated text cannot be checked figure by figure: text that mentions a
-    small whole number is withheld in a public version."""
-    import re
-
-    without_periods = re.sub(r"\b\d{4}-\d{2}( Q[1-4])?\b|\bQ[1-4]\b", "", text)
-    for number in re.findall(r"(?<![\d.,])\d[\d,]*(?![\d,]*\.\d)", without_periods):
-        if disclosure.is_small(float(number.replace(",", "")), least):
-            return f"withheld* (the text mentions a number fewer than {least})"
-    return text
-
-
 def _narratives(marts, area, first, last, public, least) -> dict[str, list[str]]:
     found = marts.narratives(area, first.label, last.label)
     if public:
-        found = {a: [_public_text(t, least) for t in lines] for a, lines in found.items()}
+        found = {a: [disclosure.public_text(t, least) for t in lines] for a, lines in found.items()}
     return found
 
 

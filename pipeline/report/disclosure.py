@@ -19,6 +19,7 @@ The partnership version of a report never comes through here.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
@@ -117,3 +118,15 @@ def leaks(grid: Grid, state: dict[Hashable, str], least: int | None = None) -> l
                 f"{hidden[0]} can be worked out from {total} and {', '.join(map(str, parts))}"
             )
     return found
+
+
+def public_text(text: str, least: int) -> str:
+    """Typed or generated text cannot be checked figure by figure: text that mentions a
+    small whole number is withheld in a public version."""
+    without_periods = re.sub(
+        r"\b\d{4}-\d{2}-\d{2}\b|\b\d{4}-\d{2}( Q[1-4])?\b|\bQ[1-4]\b", "", text
+    )
+    for number in re.findall(r"(?<![\d.,])\d[\d,]*(?![\d,]*\.\d)", without_periods):
+        if is_small(float(number.replace(",", "")), least):
+            return f"withheld* (the text mentions a number fewer than {least})"
+    return text
