@@ -15,7 +15,7 @@ from docx import Document
 from pipeline.cli.main import main
 from pipeline.core.catalogue import load_catalogue
 from pipeline.flags import review_log
-from pipeline.report import disclosure, meetings
+from pipeline.report import commentary, disclosure, meetings
 from pipeline.report.build import build_report
 from tests.test_dashboard_browser import page  # noqa: F401  (the real browser, as a fixture)
 
@@ -193,12 +193,23 @@ def test_agency_commentary_reaches_the_report_as_typed(refreshed, tmp_path):
     loaded = load_returns([correction], today=TODAY)
     assert loaded.committed and not loaded.refused
     assert refresh(today=TODAY).outcome == "succeeded"
+    # the agency's lead corrects one note afterwards (as the dashboard would)
+    commentary.record(
+        "youth_justice",
+        "E06000046",
+        PERIOD,
+        "Diversion began in June.",
+        "lead",
+        "youth_justice",
+        indicator_code="first_time_entrants",
+    )
     files = build_report(PERIOD, tmp_path / "out", created=WHEN)
     doc = Document(files.word)
     headings = [p.text for p in doc.paragraphs]
     text = docx_text(files.word)
     assert "What the agencies say" in headings
     assert f"{PERIOD}: Caseload <b>steady</b>." in text
-    assert f"{PERIOD}: Diversion began in July." in text
+    assert f"{PERIOD}: Diversion began in June." in text
+    assert "Diversion began in July." not in text  # corrected, in the narrative too
     html = files.html.read_text(encoding="utf-8")
     assert "Caseload &lt;b&gt;steady&lt;/b&gt;." in html and "<b>steady</b>" not in html

@@ -83,8 +83,15 @@ def read_marts(folder: Path | None = None, live_reviews: bool = True) -> Marts:
         return pd.read_parquet(path) if path.exists() else pd.DataFrame()
 
     flags = read("flags")
-    if live_reviews and not flags.empty and paths.review_log_path().exists():
-        flags = _with_live_reviews(flags)
+    commentary = read(COMMENTARY)
+    if live_reviews and paths.review_log_path().exists():
+        from pipeline.report import commentary as recorded
+
+        if not flags.empty:
+            flags = _with_live_reviews(flags)
+        labels = read("indicators")
+        labels = dict(zip(labels["indicator_code"], labels["label"])) if len(labels) else {}
+        commentary = recorded.merged(commentary, recorded.entries(), labels)
     return Marts(
         run_id=manifest["run_id"],
         quarterly=read("indicator_quarterly"),
@@ -95,7 +102,7 @@ def read_marts(folder: Path | None = None, live_reviews: bool = True) -> Marts:
         return_status=read("return_status"),
         benchmarks=read("benchmarks"),
         flags=flags,
-        commentary=read(COMMENTARY),
+        commentary=commentary,
     )
 
 
