@@ -7,7 +7,7 @@ import ast
 
 from pipeline.core.paths import PROJECT_ROOT
 
-STAGES = {"core", "ingest", "transform", "quality", "flags", "publish", "cli", "devdata"}
+STAGES = {"core", "ingest", "transform", "quality", "flags", "publish", "report", "cli", "devdata"}
 
 
 def _modules() -> dict[str, set[str]]:

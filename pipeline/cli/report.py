@@ -68,11 +68,12 @@ def run(args) -> int:
 def _matters(args) -> int:
     from pipeline.flags.export import write_excel, write_markdown
     from pipeline.report import meetings
+    from pipeline.report.content import later_figures
     from pipeline.report.marts import NoMarts, read_marts
 
     start, end = args.matters
     try:
-        figures = meetings.later_figures(read_marts(live_reviews=False).quarterly)
+        figures = later_figures(read_marts(live_reviews=False).quarterly)
     except NoMarts:
         figures = {}  # the table still says what was raised; only the later figures are absent
     rows = meetings.yearly_report_rows(start, end, figures)

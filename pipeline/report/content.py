@@ -264,6 +264,16 @@ def figure(value: float | None, kind: str) -> str:
     return f"{value:,.1f}"
 
 
+def later_figures(quarterly: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(indicator, quarter) -> its figure as text, from the published quarterly mart, for
+    linking a matter's impact to the later figure it is judged by."""
+    return {
+        (r.indicator_code, r.period): figure(float(r.value), r.kind)
+        for r in quarterly.itertuples()
+        if _num(r.value) is not None  # a quarter with no return has no figure to link
+    }
+
+
 # --- one indicator ----------------------------------------------------------------------
 
 

@@ -266,15 +266,3 @@ def impact_text(matter: dict) -> str:
     if matter["escalated_to_risk_register"]:
         impact += ("\n" if impact else "") + "Escalated to the partnership's risk register."
     return impact
-
-
-def later_figures(quarterly) -> dict[tuple[str, str], str]:
-    """(indicator, quarter) -> its figure as text, from the published quarterly mart, for
-    linking an impact to the later figure it is judged by."""
-    from pipeline.report.content import figure
-
-    return {
-        (r.indicator_code, r.period): figure(float(r.value), r.kind)
-        for r in quarterly.itertuples()
-        if r.value == r.value  # not NaN: a quarter with no return has no figure to link
-    }
