@@ -213,3 +213,36 @@ def test_agency_commentary_reaches_the_report_as_typed(refreshed, tmp_path):
     assert "Diversion began in July." not in text  # corrected, in the narrative too
     html = files.html.read_text(encoding="utf-8")
     assert "Caseload &lt;b&gt;steady&lt;/b&gt;." in html and "<b>steady</b>" not in html
+
+
+def test_benchmark_position_in_words_for_rates_only():
+    """Where the Department for Education publishes a rate or percentage, the report says
+    where the area stands; a count's rank would only say how big an authority is."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from pipeline.report.content import _benchmark
+
+    row = {
+        "indicator_code": "children_in_care_rate_per_10k",
+        "area_code": "E06000046",
+        "area_name": "Isle of Wight",
+        "year": "2024-25",
+        "neighbour_model": "2025",
+        "period_in_words": "the year ending 31 March 2025",
+        "area_value": 110.0,
+        "england_value": 67.0,
+        "region_value": None,
+        "neighbour_mean": 87.9,
+        "rank_in_words": "Ranked 18 of 151 local authorities.",
+        "quartile_in_words": None,
+    }
+    marts = SimpleNamespace(benchmarks=pd.DataFrame([row]))
+    words = _benchmark(marts, "children_in_care_rate_per_10k", "rate_per_10k", "E06000046")
+    assert words == (
+        "In the year ending 31 March 2025, published by the Department for Education: "
+        "Isle of Wight 110.0 per 10,000; England 67.0 per 10,000; statistical neighbours' "
+        "average 87.9 per 10,000. Ranked 18 of 151 local authorities."
+    )
+    assert _benchmark(marts, "children_in_care_rate_per_10k", "count", "E06000046") is None

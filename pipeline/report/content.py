@@ -115,7 +115,7 @@ def build_content(marts: Marts, period: str, public: bool, area: str = DEFAULT_A
         mine_years = years_by_indicator.get(
             row.indicator_code, annual.iloc[:0].set_index("financial_year")
         )
-        block = _block(row, mine, mine_years, marts, shown, years, charted, quarter, area, public)
+        block = _block(row, mine, mine_years, marts, shown, years, charted, quarter, area)
         block.commentary = [
             disclosure.public_text(t, least) if public else t
             for t in commentary.get(row.indicator_code, [])
@@ -277,7 +277,7 @@ def later_figures(quarterly: pd.DataFrame) -> dict[tuple[str, str], str]:
 # --- one indicator ----------------------------------------------------------------------
 
 
-def _block(ind, mine, mine_years, marts, shown, years, charted, quarter, area, public):
+def _block(ind, mine, mine_years, marts, shown, years, charted, quarter, area):
     code, kind = ind.indicator_code, ind.kind
     for period, value in mine["value"].items():  # ratios' values, for the chart and words
         shown.fallback[(code, period)] = _num(value)
@@ -304,7 +304,7 @@ def _block(ind, mine, mine_years, marts, shown, years, charted, quarter, area, p
         chart_alt=alt_text,
         table=table,
         change_words=_change_words(ind, mine, mine_years, quarter, shown),
-        benchmark_words=_benchmark(marts, code, kind, area, public, shown.least),
+        benchmark_words=_benchmark(marts, code, kind, area),
         commentary=[],
     )
 
@@ -379,7 +379,7 @@ def _compared(now: float, before: float, kind: str, better: str) -> str:
     return f"{'up' if up else 'down'} {amount} on"
 
 
-def _benchmark(marts: Marts, code: str, kind: str, area: str, public: bool, least: int):
+def _benchmark(marts: Marts, code: str, kind: str, area: str) -> str | None:
     """Where the area stands among local authorities, for rates and percentages (a count's
     rank says only how big an authority is)."""
     if kind == "count":
