@@ -28,8 +28,12 @@ img { max-width: 100%; }
 """
 
 
+def e(text: str) -> str:
+    """Typed text as HTML text: escaped first, then its line breaks kept."""
+    return escape(text).replace("\n", "<br>")
+
+
 def write_html(report: Report, path: Path, created: datetime) -> Path:
-    e = escape
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -94,12 +98,12 @@ def write_html(report: Report, path: Path, created: datetime) -> Path:
 
 
 def _table(table: Table, figures: bool = False) -> str:
-    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in table.columns)
+    head = "".join(f'<th scope="col">{e(c)}</th>' for c in table.columns)
     rows = []
     for values in table.rows:
         first, rest = values[0], values[1:]
         cls = ' class="figure"' if figures else ""
-        cells = f'<th scope="row">{escape(first)}</th>' if figures else f"<td>{escape(first)}</td>"
-        cells += "".join(f"<td{cls}>{escape(v)}</td>" for v in rest)
+        cells = f'<th scope="row">{e(first)}</th>' if figures else f"<td>{e(first)}</td>"
+        cells += "".join(f"<td{cls}>{e(v)}</td>" for v in rest)
         rows.append(f"<tr>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

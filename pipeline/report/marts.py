@@ -61,14 +61,16 @@ class Marts:
         if c.empty:
             return {}
         chosen = c[
-            (c["area_code"] == area) & c["period"].isin(periods) & c["indicator_code"].isna()
+            (c["area_code"] == area)
+            & c["period"].isin(periods)
+            & (c["commentary_about"] == "return")
         ]
         names = self.agency_names()
         found: dict[str, list[str]] = {}
         for r in chosen.sort_values(["agency", "period"]).itertuples():
-            found.setdefault(names.get(r.agency, r.agency), []).append(
-                f"{r.period}: {r.commentary}"
-            )
+            lines = found.setdefault(names.get(r.agency, r.agency), [])
+            lines.append(f"{r.period}:")
+            lines.extend(str(r.commentary).splitlines())
         return found
 
 
