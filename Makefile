@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint format docs load sample lock perf perf-load perf-refresh perf-flags perf-import clean
+.PHONY: run test test-fast lint format docs load sample lock perf perf-load perf-refresh perf-flags perf-import perf-dashboard clean
 
 PORT ?= 8501
 # Local mode gives whoever can reach the dashboard every role: serve it to this machine only
@@ -24,12 +24,12 @@ run: $(STAMP)
 		--server.address $(ADDRESS) --browser.gatherUsageStats false
 
 test: $(STAMP) $(CHROMIUM)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # Everything but the slow tests (refreshes, the real server and browser): a quick check while
 # working. `make test` is the whole suite.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n auto -m "not slow"
 
 # Style: ruff (lint and format) on the Python, sqlfluff on the dbt models and macros. CI runs it
 # before the tests.
@@ -75,6 +75,11 @@ perf-refresh: $(STAMP)
 # one return, at the sample's scale, a region and every English authority (about 15 minutes).
 perf: $(STAMP)
 	$(BIN)/python perf/scale.py
+
+# Pages in a real browser (first visit, move between pages) and the server's memory over 200
+# sessions; fails if the memory grows more than 20% after the first 10 sessions.
+perf-dashboard: $(STAMP) $(CHROMIUM)
+	$(BIN)/python perf/dashboard.py
 
 # Recall and false alarms of the flag engine on its labelled synthetic test set.
 perf-flags: $(STAMP)

@@ -32,7 +32,7 @@ def timed(command: list[str], env: dict, cwd: str | None = None) -> float:
 
 def main() -> None:
     from pipeline.core import paths
-    from pipeline.transform.dbt import dbt_arguments
+    from pipeline.transform.dbt import REFRESH_SKIPS, dbt_arguments
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ["PQA_DATA_DIR"] = folder
@@ -47,8 +47,7 @@ def main() -> None:
         dbt_command = [
             BIN / "dbt",
             *dbt_arguments("build", date.today()),
-            "--exclude-resource-type",
-            "unit_test",
+            *REFRESH_SKIPS,
         ]
         timed(refresh_command, env)  # the first run parses the project; later runs reuse it
         refreshes, dbt_builds, steps = [], [], []

@@ -178,7 +178,7 @@ def measure(name: str, areas: int | None, quarters: int, runs: int) -> dict:
         folder = Path(folder)
         returns = make_returns(areas, quarters, folder)
         files = len([p for p in returns.iterdir() if p.suffix in (".csv", ".xlsx")])
-        from pipeline.transform.dbt import dbt_arguments
+        from pipeline.transform.dbt import REFRESH_SKIPS, dbt_arguments
 
         loads, refreshes, floors, steps, dbt_alone = [], [], [], [], []
         memory = {"load": 0, "refresh": 0}
@@ -201,8 +201,7 @@ def measure(name: str, areas: int | None, quarters: int, runs: int) -> dict:
                     [
                         BIN / "dbt",
                         *dbt_arguments("build", date(2026, 11, 22)),
-                        "--exclude-resource-type",
-                        "unit_test",
+                        *REFRESH_SKIPS,
                     ],
                     {
                         **env,

@@ -159,7 +159,8 @@ def test_the_restore_drill(refreshed, capsys):
 
     review_log.log_path().unlink()  # the review log is lost
     report = refresh(today=TODAY)
-    assert report.outcome == "failed" and report.failed_step == "publish"
+    assert report.outcome == "failed" and report.failed_step == "review log"
+    assert "dbt build" not in report.step_seconds  # refused before the long steps
     assert "pqa restore review-log" in report.problems[-1]
     assert marts(refreshed) == published  # nothing published: every response still shown
 

@@ -162,12 +162,12 @@ def test_the_run_is_logged_and_the_warehouse_released(sample_refreshed):
     assert opened.returncode == 0, opened.stderr
 
 
-def test_dbt_unit_tests_pass(refreshed):
-    from pipeline.transform.dbt import unit_tests
+def test_dbt_data_and_unit_tests_pass_on_the_sample(refreshed):
+    from pipeline.transform.dbt import run_dbt_tests
 
-    outcome = unit_tests(TODAY)
+    outcome = run_dbt_tests(TODAY)
     assert outcome.success, outcome.problems
-    assert outcome.nodes_run >= 8
+    assert outcome.nodes_run >= 100  # 99 data tests and the unit tests
 
 
 # --- safety ----------------------------------------------------------------------------------
@@ -204,11 +204,14 @@ def test_a_failing_expectation_publishes_nothing(refreshed, capsys):
             "update raw.return_figures set value = 95 "
             "where indicator_code = 'cp_category_neglect_pct'"
         )
+        # and one figure counted twice: no model fails, the marts' keys do
+        con.execute("insert into raw.return_figures select * from raw.return_figures limit 1")
     code = main(["refresh", "--as-of", TODAY.isoformat()])
     out = capsys.readouterr().out
     assert code == 1
     assert "failed" in out and "Nothing was published" in out
     assert "add up to between 99% and 101%" in out
+    assert "No two rows for the same area, indicator and quarter" in out
     assert published_bytes(refreshed) == before
     assert run_log(refreshed)[-1][1:] == ("failed", "expectations")
     main(["status"])
@@ -216,13 +219,13 @@ def test_a_failing_expectation_publishes_nothing(refreshed, capsys):
     assert "failed" in status and "from an earlier run" in status
 
 
-def test_a_dbt_test_failure_publishes_nothing(refreshed):
+def test_a_model_that_cannot_build_publishes_nothing(refreshed):
     before = published_bytes(refreshed)
     with duckdb.connect(str(refreshed / "warehouse.duckdb")) as con:
-        con.execute("insert into raw.return_figures select * from raw.return_figures limit 1")
+        con.execute("alter table raw.return_figures rename column value to amount")
     report = refresh(today=TODAY)
     assert report.outcome == "failed" and report.failed_step == "dbt build"
-    assert any("unique_combination" in p for p in report.problems)
+    assert any("stg_returns__figures" in p for p in report.problems), report.problems
     assert published_bytes(refreshed) == before
 
 

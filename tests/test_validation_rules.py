@@ -1096,12 +1096,25 @@ def expected_severity(code: str) -> Severity:
     return Severity.ERROR if code.startswith("E") else Severity.QUERY
 
 
+@pytest.fixture(scope="module")
+def checked_bad_file(tmp_path_factory) -> Callable[[Case], tuple[Path, ValidatedReturn]]:
+    """Each breaking file is built and checked once, for the two tests that read its findings."""
+    results: dict[int, tuple[Path, ValidatedReturn]] = {}
+
+    def checked(case: Case) -> tuple[Path, ValidatedReturn]:
+        if id(case) not in results:
+            path = case.bad(tmp_path_factory.mktemp("bad"))
+            results[id(case)] = (path, check(path))
+        return results[id(case)]
+
+    return checked
+
+
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_breaking_file_gives_the_finding(case: Case, tmp_path: Path) -> None:
+def test_breaking_file_gives_the_finding(case: Case, checked_bad_file) -> None:
     """The file that breaks the rule gives that code, with the rule book's severity, pointing at
     the right cell, and nothing else; an Error refuses the file, a Query lets it load."""
-    path = case.bad(tmp_path)
-    result = check(path)
+    path, result = checked_bad_file(case)
     found = [f for f in result.findings if f.rule == case.code]
     assert found, f"no {case.code} for {path.name}:\n{described(result)}"
     assert {f.rule for f in result.findings} == {case.code} | case.also, described(result)
@@ -1113,10 +1126,10 @@ def test_breaking_file_gives_the_finding(case: Case, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_message_is_plain_and_says_what_to_do(case: Case, tmp_path: Path) -> None:
+def test_message_is_plain_and_says_what_to_do(case: Case, checked_bad_file) -> None:
     """Every message for the rule is plain words that tell the sender what to do, and no
     finding repeats child-level data found in the file."""
-    result = check(case.bad(tmp_path))
+    _, result = checked_bad_file(case)
     for finding in result.findings:
         if finding.rule == case.code:
             assert not plain_word_problems(finding.message), (

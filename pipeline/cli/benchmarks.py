@@ -1,22 +1,61 @@
-"""What `pqa benchmarks ...` prints: plain words, every problem with its file, row and column,
-and for each imported file what it held and which of its measures are mapped to indicators."""
+"""`pqa benchmarks ...`: its parser, its handlers and what it prints: plain words, every problem
+with its file, row and column, and for each imported file what it held and which of its
+measures are mapped to indicators."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.cli.exits import EXIT_REFUSED, EXIT_USAGE
 from pipeline.core import paths
-from pipeline.ingest import warehouse
-from pipeline.ingest.published.imports import (
-    NEIGHBOURS,
-    FileImport,
-    ImportReport,
-    import_figures,
-    import_neighbours,
-)
-from pipeline.ingest.published.symbols import MEANINGS
+
+if TYPE_CHECKING:  # the importers bring DuckDB and pyarrow, which most commands never need
+    from pipeline.ingest.published.imports import FileImport, ImportReport
+
+
+def add_commands(commands) -> None:
+    benchmarks = commands.add_parser(
+        "benchmarks",
+        help="import published statistics (England, "
+        "regions, local authorities) and statistical neighbours",
+    )
+    benchmarks.set_defaults(run=lambda args: benchmarks.print_help() or EXIT_USAGE)
+    actions = benchmarks.add_subparsers(title="actions", metavar="ACTION")
+    load = actions.add_parser(
+        "load", help="import Explore Education Statistics CSV files in the tidy layout"
+    )
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    load.add_argument(
+        "--dataset",
+        help="the kind of file, when its name does not say "
+        "(default: the file name without its years)",
+    )
+    load.add_argument(
+        "--filter",
+        action="append",
+        metavar="COLUMN",
+        help="read this column as a filter even though it holds numbers (may be repeated)",
+    )
+    load.add_argument("--by", help="who is importing (default: $PQA_USER or your login name)")
+    load.add_argument("--check", action="store_true", help="read and check only; import nothing")
+    load.set_defaults(run=run_load)
+    neighbours = actions.add_parser(
+        "neighbours",
+        help="import statistical-neighbour models "
+        "(default: the 2021 and 2025 models in "
+        "data/reference/dfe/neighbours/)",
+    )
+    neighbours.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    neighbours.add_argument("--model", help="the model's year, when the file name does not say")
+    neighbours.add_argument("--by", help="who is importing (default: $PQA_USER or your login name)")
+    neighbours.add_argument(
+        "--check", action="store_true", help="read and check only; import nothing"
+    )
+    neighbours.set_defaults(run=run_neighbours)
+    listing = actions.add_parser("list", help="list imported files, current and replaced")
+    listing.set_defaults(run=run_list)
 
 
 def neighbour_files() -> list[Path]:
@@ -25,6 +64,8 @@ def neighbour_files() -> list[Path]:
 
 
 def run_load(args) -> int:
+    from pipeline.ingest.published.imports import import_figures
+
     if args.dataset and len(args.files) > 1:
         print(
             "--dataset applies to one file at a time: import the others in another command.",
@@ -42,6 +83,8 @@ def run_load(args) -> int:
 
 
 def run_neighbours(args) -> int:
+    from pipeline.ingest.published.imports import import_neighbours
+
     files = args.files or neighbour_files()
     if not files:
         print(
@@ -55,6 +98,9 @@ def run_neighbours(args) -> int:
 
 
 def run_list(args) -> int:
+    from pipeline.ingest import warehouse
+    from pipeline.ingest.published.imports import NEIGHBOURS
+
     with warehouse.connect() as con:
         rows = con.execute(
             """
@@ -107,6 +153,9 @@ def _print_report(report: ImportReport, check_only: bool) -> int:
 
 
 def _print_file(outcome: FileImport, committed: bool) -> None:
+    from pipeline.ingest.published.imports import NEIGHBOURS
+    from pipeline.ingest.published.symbols import MEANINGS
+
     name = outcome.path.name
     if outcome.problems:
         print(f"{name}: refused, {len(outcome.problems)} problem(s)")

@@ -11,7 +11,7 @@ from pipeline.cli.exits import EXIT_REFUSED, EXIT_USAGE
 from pipeline.core.periods import PeriodError
 
 
-def add_parser(commands) -> None:
+def add_commands(commands) -> None:
     report = commands.add_parser(
         "report",
         help="write the six-monthly data report (Word and HTML) from the published marts",

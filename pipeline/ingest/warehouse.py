@@ -165,6 +165,17 @@ def connect(
         con.close()
 
 
+@contextmanager
+def connect_in_memory() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An empty warehouse in memory, with the raw tables, for checking a file against nothing."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(SCHEMA)
+        yield con
+    finally:
+        con.close()
+
+
 def current_values(
     con: duckdb.DuckDBPyConnection, area_codes: set[str]
 ) -> dict[tuple[str, str, str], float]:

@@ -6,8 +6,8 @@ Safety, in the order a run meets it:
   process ends, so a killed run never leaves a lock that blocks the next one;
 - the warehouse stays open in this process for the whole run, so no load slips in between
   two models (dbt's own connections share it) and it is released at the end;
-- nothing is published unless dbt's tests and every expectation pass; publishing is one folder
-  exchange (pipeline/publish/marts.py);
+- nothing is published unless every dbt model builds and every expectation passes; publishing is
+  one folder exchange (pipeline/publish/marts.py);
 - every run is recorded in ops.refresh_runs; a run that was killed is marked interrupted by the
   next one. Its start is also written to data/logs/refresh-started.json before anything else,
   so `pqa status` can tell a run that started and never finished (killed, out of memory or
@@ -161,6 +161,15 @@ def refresh(today: date | None = None, loaded_by: str | None = None) -> RefreshR
 
 def _run_steps(con, report: RefreshReport, loaded_by: str | None) -> None:
     suites = quality.load_suites()
+    with _step(report, "review log"):  # first, as a lost log fails the run: seconds, not minutes
+        _check_review_log()
+    with quality.Checker() as checker:  # gets ready while the inbox and dbt run
+        _build_check_publish(con, report, loaded_by, suites, checker)
+
+
+def _build_check_publish(
+    con, report: RefreshReport, loaded_by: str | None, suites: list[dict], checker
+) -> None:
     with _step(report, "load inbox"):
         report.inbox = _take_inbox(report, loaded_by)
     with _step(report, "dbt build"):
@@ -196,7 +205,7 @@ def _run_steps(con, report: RefreshReport, loaded_by: str | None) -> None:
         )
     with _step(report, "expectations"):
         frames = {table: data.to_pandas() for table, data in checked.items()}
-        report.quality = quality.validate(frames, suites)
+        report.quality = checker.validate(frames, suites)
         if not report.quality.success:
             report.problems += [
                 f"{o.suite}: {o.description} ({o.unexpected_count} rows; for example {o.examples})"
@@ -214,10 +223,7 @@ def _run_steps(con, report: RefreshReport, loaded_by: str | None) -> None:
         )
         report.rows = {name: table.num_rows for name, table in tables.items()}
         target = paths.marts_dir()
-        try:  # a deleted or replaced review log must not republish every flag as open
-            review_log.check_nothing_lost(target / f"{publish.FLAGS}.parquet")
-        except review_log.ReviewLogLost as exc:
-            raise StepFailed(str(exc)) from None
+        _check_review_log()  # again: the log may have gone while the run was building
         release = publish.release_folder(target, report.run_id)
         publish.write_release(release, tables, _manifest(report))
         # before the swap: published flags must always have their reviews (safe to repeat)
@@ -230,6 +236,14 @@ def _run_steps(con, report: RefreshReport, loaded_by: str | None) -> None:
         )
     refused = [f for f in report.inbox if f.outcome in (inbox.REFUSED, inbox.DELETED)]
     report.outcome = PUBLISHED_WITH_REFUSED_RETURNS if refused else SUCCEEDED
+
+
+def _check_review_log() -> None:
+    """A deleted or replaced review log must not republish every flag as open."""
+    try:
+        review_log.check_nothing_lost(paths.marts_dir() / f"{publish.FLAGS}.parquet")
+    except review_log.ReviewLogLost as exc:
+        raise StepFailed(str(exc)) from None
 
 
 @contextmanager

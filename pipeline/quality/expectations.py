@@ -3,7 +3,8 @@
 Each suite file names the table it validates in its meta (`validates`: a mart, or a check view
 dbt builds for checks across rows). Great Expectations cannot validate DuckDB through
 SQLAlchemy, so the tables are read from DuckDB into pandas DataFrames and validated there.
-Great Expectations takes about 3 s to import, so it is imported only here, only by a refresh.
+Great Expectations takes about 3 s to import, so it is imported only here, only by a refresh,
+and a refresh imports it in a process of its own while dbt runs (`Checker`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
+import subprocess
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -92,18 +96,13 @@ def tables_validated(suites: list[dict]) -> list[str]:
 
 
 def validate(frames: dict[str, pd.DataFrame], suites: list[dict]) -> QualityReport:
-    """Run every suite on the DataFrame of the table it names."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no calls home
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    """Run every suite on the DataFrame of the table it names.
 
-    # Great Expectations sets some of its loggers to INFO when imported; only warnings matter
-    for name in list(logging.root.manager.loggerDict):
-        if name.startswith("great_expectations"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-
+    Each suite is run first for a yes or no per check, which costs about half as much as asking
+    for details; only a suite with a failing check is run again for the rows that failed."""
+    gx = _import_great_expectations()
     context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context.variables.progress_bars = _no_progress_bars()
     source = context.data_sources.add_pandas("marts")
     outcomes = []
     for suite_json in suites:
@@ -115,9 +114,107 @@ def validate(frames: dict[str, pd.DataFrame], suites: list[dict]) -> QualityRepo
         batch = asset.add_batch_definition_whole_dataframe("whole table").get_batch(
             batch_parameters={"dataframe": frames[table]}
         )
-        result = batch.validate(suite, result_format="SUMMARY")
+        result = batch.validate(suite, result_format="BOOLEAN_ONLY")
+        if not result.success:
+            result = batch.validate(suite, result_format="SUMMARY")
         outcomes += [_outcome(suite.name, table, r) for r in result.results]
     return QualityReport(outcomes)
+
+
+def _import_great_expectations():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no calls home
+    import great_expectations as gx
+
+    # Great Expectations sets some of its loggers to INFO when imported; only warnings matter
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("great_expectations"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    return gx
+
+
+def _no_progress_bars():
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    return ProgressBarsConfig(globally=False)
+
+
+class Checker:
+    """Great Expectations in a process of its own, started before dbt runs, so that importing
+    it (3 to 4 s, more than the checks themselves) happens on the machine's other core while
+    dbt builds rather than after. The tables are sent to it pickled, its report comes back the
+    same way. If the process is not there when needed, the checks run in this process: slower,
+    never skipped. It ends when this process closes its end, however this process ends."""
+
+    def __init__(self, in_process: bool | None = None) -> None:
+        """`in_process`: check here rather than in a process of its own; by default, when this
+        process has imported Great Expectations already (a long-lived one, such as the tests)."""
+        self._process = None
+        if in_process or (in_process is None and "great_expectations" in sys.modules):
+            return
+        log = paths.logs_dir() / "checks.log"  # what Great Expectations says on its way
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "ab") as errors:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "pipeline.quality.expectations"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                cwd=paths.PROJECT_ROOT,
+            )
+
+    def validate(self, frames: dict[str, pd.DataFrame], suites: list[dict]) -> QualityReport:
+        if self._process is None:
+            return validate(frames, suites)
+        try:
+            pickle.dump((frames, suites), self._process.stdin)
+            self._process.stdin.close()
+            answer = pickle.load(self._process.stdout)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            return validate(frames, suites)
+        finally:
+            self.close()
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def close(self) -> None:
+        if self._process is None:
+            return
+        for stream in (self._process.stdin, self._process.stdout):
+            try:
+                stream.close()
+            except OSError:  # a process that died leaves a broken pipe: nothing to keep
+                pass
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+    def __enter__(self) -> Checker:
+        return self
+
+    def __exit__(self, *_) -> None:
+        if self._process is not None and self._process.returncode is None:
+            self.close()
+
+
+def _serve() -> None:
+    """The checks process: import Great Expectations at once, then validate what arrives."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # anything printed must not mix with it
+    _import_great_expectations()
+    _no_progress_bars()
+    try:
+        frames, suites = pickle.load(sys.stdin.buffer)
+    except EOFError:  # the refresh stopped before the checks (dbt failed, or it was killed)
+        return
+    try:
+        answer = validate(frames, suites)
+    except Exception as exc:  # the refresh reports it as the step's failure
+        answer = RuntimeError(f"{type(exc).__name__}: {exc}")
+    pickle.dump(answer, answers)
+    answers.close()
 
 
 def _outcome(suite: str, table: str, result) -> CheckOutcome:
@@ -152,3 +249,9 @@ def _error_message(info: dict) -> str | None:
         if candidate.get("raised_exception"):
             return candidate.get("exception_message") or "unknown error"
     return None
+
+
+if __name__ == "__main__":  # by its module name, so the report unpickles in the refresh
+    from pipeline.quality import expectations
+
+    expectations._serve()
