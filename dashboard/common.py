@@ -28,6 +28,13 @@ def area() -> str:
     return st.session_state["area"]
 
 
+def area_name() -> str:
+    """The chosen area's name, as charts name its series."""
+    areas = data.mart("areas")
+    names = dict(zip(areas["area_code"], areas["area_name"])) if not areas.empty else {}
+    return names.get(area(), "This area")
+
+
 def published_or_stop() -> dict:
     try:
         return data.manifest()

@@ -83,7 +83,7 @@ def roles_file(tmp_path, monkeypatch):
 def open_page(at: AppTest, page: str) -> AppTest:
     at.run()
     if page != "overview":
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"views/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -122,7 +122,7 @@ def test_each_role_sees_only_its_pages(published, roles_file, role):
         at = app(role)
         at.run()
         with pytest.raises(ValueError, match="Could not find a navigation page"):
-            at.switch_page(f"pages/{page}.py")
+            at.switch_page(f"views/{page}.py")
 
 
 def test_sign_in_is_required_when_a_provider_is_configured(published):

@@ -1,11 +1,20 @@
-"""The real dashboard in a real browser: `streamlit run` on a free local port, driven by
-Playwright with Debian's Chromium. Visits every page, checks a chart and a table rendered with
-real numbers, uploads a return, records a response, and saves a screenshot of each page in
-test-artifacts/."""
+"""The real dashboard in a real browser: `streamlit run` on a free local port (one server for
+the whole module), driven by Playwright with Debian's Chromium. Every page is opened by its own
+address at a desktop width (1440 px) and a phone width (390 px), and must:
+
+- draw every chart (visible marks of non-zero size), each with a title, a name for screen
+  readers other than "Vega visualization", and a legend when it shows more than one series;
+- never show "nan" or "None" as text;
+- pass axe-core (vendored in tests/vendor, so no network) with no serious or critical problem.
+
+A screenshot of every page at both widths is kept in test-artifacts/. The journeys (upload a
+return, record a response) run once on the same server."""
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -17,73 +26,187 @@ from tests.served import dashboard
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-PAGES = [
-    "Overview",
-    "Indicator explorer",
-    "Flagged questions",
-    "Returns and data quality",
-    "Load a return",
-    "Definitions and glossary",
-]
+AXE = PROJECT_ROOT / "tests" / "vendor" / "axe.min.js"
+PAGES = {  # address on the dashboard, heading
+    "overview": "Overview",
+    "explorer": "Indicator explorer",
+    "questions": "Flagged questions",
+    "returns": "Returns and data quality",
+    "load": "Load a return",
+    "definitions": "Definitions and glossary",
+}
+WIDTHS = {"desktop": 1440, "phone": 390}
+EMPTY_WORDS = re.compile(r"\b(nan|NaN|None)\b")
+
+# What each drawn chart is made of, read from the SVG Vega draws: the marks with their sizes,
+# the title, the legend and the name a screen reader announces.
+CHARTS_JS = """() => [...document.querySelectorAll('.vega-embed')].map(embed => {
+  const svg = embed.querySelector('svg');
+  if (!svg) return {svg: false};
+  const inLegend = el => el.closest('.role-legend') !== null;
+  const marks = [...svg.querySelectorAll('.role-mark')].filter(g => !inLegend(g)
+      && !g.closest('.role-axis') && !g.closest('.role-title') && !g.closest('.role-frame'));
+  const shapes = marks.flatMap(g => [...g.querySelectorAll('path')]
+      .map(p => { const box = p.getBBox();
+                  return {kind: (g.getAttribute('class') || '').split(' ')[0],
+                          width: box.width, height: box.height,
+                          stroke: p.getAttribute('stroke'), fill: p.getAttribute('fill')}; }));
+  return {
+    svg: true,
+    name: svg.getAttribute('aria-label') || '',
+    height: svg.getBoundingClientRect().height,
+    titles: [...svg.querySelectorAll('.role-title-text')].map(t => t.textContent.trim())
+        .filter(Boolean),
+    legends: [...svg.querySelectorAll('.role-legend-label text')].map(t => t.textContent.trim()),
+    shapes,
+  };
+})"""
 
 
-@pytest.fixture
-def server(refreshed):
-    with dashboard(refreshed) as url:
+@pytest.fixture(scope="module")
+def data_folder(sample_refreshed, tmp_path_factory):
+    """The module's own copy of the refreshed sample (its journeys change it)."""
+    folder = tmp_path_factory.mktemp("browser") / "data"
+    shutil.copytree(sample_refreshed, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(data_folder):
+    with dashboard(data_folder) as url:
         yield url
 
 
-@pytest.fixture
-def page():
+@pytest.fixture(scope="module")
+def browser():
     assert os.path.exists(CHROMIUM), "Debian's chromium is missing: `make test` installs it"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+        launched = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-            ],
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking"],
+        )  # fmt: skip
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def reading(data_folder, monkeypatch):
+    """This process reads the served data folder, to check what the browser recorded."""
+    monkeypatch.setenv("PQA_DATA_DIR", str(data_folder))
+
+
+def open_page(browser, url: str, address: str, width: int):
+    page = browser.new_page(viewport={"width": width, "height": 1000})
+    page.goto(f"{url}/{address}")
+    expect(page.get_by_role("heading", name=PAGES[address], exact=True).first).to_be_visible(
+        timeout=30_000
+    )
+    page.wait_for_load_state("networkidle")
+    # the page is done when Streamlit stops running the script and every chart has drawn
+    expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=30_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.vega-embed')].every(e => e.querySelector('svg'))",
+        timeout=30_000,
+    )
+    return page
+
+
+def chart_problems(page) -> list[str]:
+    problems = []
+    for n, chart in enumerate(page.evaluate(CHARTS_JS), start=1):
+        if not chart["svg"]:
+            problems.append(f"chart {n} is not drawn as SVG (its marks cannot be checked)")
+            continue
+        title = chart["titles"][0] if chart["titles"] else f"chart {n}"
+        if not chart["titles"]:
+            problems.append(f"{title} has no title")
+        drawn = [s for s in chart["shapes"] if s["width"] > 0.5 or s["height"] > 0.5]
+        if not drawn:
+            problems.append(f"{title} draws no marks")
+        bars = [s for s in chart["shapes"] if s["kind"] == "mark-rect"]
+        if bars and not any(s["width"] > 0.5 and s["height"] > 0.5 for s in bars):
+            problems.append(f"{title}: every bar is 0 px")
+        if chart["height"] < 150:
+            problems.append(f"{title} is {chart['height']:.0f} px tall")
+        if not chart["name"] or chart["name"] == "Vega visualization":
+            problems.append(f"{title} is announced as {chart['name']!r}, not by its title")
+        elif chart["titles"] and not chart["name"].startswith(chart["titles"][0]):
+            problems.append(f"{title} is announced as {chart['name']!r}")
+        if len(series_colours(chart["shapes"])) > 1 and not chart["legends"]:
+            problems.append(f"{title} shows several series but no legend")
+    return problems
+
+
+def series_colours(shapes: list[dict]) -> set[str]:
+    """The colours of the lines and bars: more than one means more than one series."""
+    lines = {s["stroke"] for s in shapes if s["kind"] == "mark-line" and s["stroke"]}
+    bars = {s["fill"] for s in shapes if s["kind"] == "mark-rect" and s["fill"]}
+    return lines | bars
+
+
+def serious_accessibility_problems(page) -> list[str]:
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => v.id + ': ' + v.help + ' (' + v.nodes.length + ', e.g. '"
+        " + v.nodes[0].target.join(' ') + ')')"
+    )
+    return list(found)
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+@pytest.mark.parametrize("address", PAGES)
+def test_every_page_reads_at_every_width(server, browser, address, size):
+    page = open_page(browser, server, address, WIDTHS[size])
+    try:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{address}-{size}.png"), full_page=True)
+        assert chart_problems(page) == []
+        text = page.locator("body").inner_text()
+        assert EMPTY_WORDS.findall(text) == [], [
+            text[max(0, m.start() - 60) : m.end() + 20] for m in EMPTY_WORDS.finditer(text)
+        ]
+        assert serious_accessibility_problems(page) == []
+        if size == "phone":  # nothing wider than the screen: no sideways scrolling
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= WIDTHS[size] + 1
+    finally:
+        page.close()
+
+
+def test_a_chart_that_draws_nothing_is_caught(server, browser):
+    """The chart check fails on what it must fail on: every bar made 0 px tall."""
+    page = open_page(browser, server, "explorer", 1440)
+    try:
+        assert chart_problems(page) == []
+        page.evaluate(
+            "() => document.querySelectorAll('.vega-embed .mark-rect path')"
+            ".forEach(p => p.setAttribute('d', 'M0,0h10v0h-10Z'))"
         )
-        yield browser.new_page(viewport={"width": 1400, "height": 1000})
-        browser.close()
+        page.evaluate(
+            "() => document.querySelectorAll('.vega-embed svg')"
+            ".forEach(s => s.setAttribute('aria-label', 'Vega visualization'))"
+        )
+        problems = " ".join(chart_problems(page))
+        assert "every bar is 0 px" in problems and "Vega visualization" in problems
+    finally:
+        page.close()
 
 
-def go(page, url: str, title: str) -> None:
-    page.get_by_role("link", name=title).first.click() if title != "Overview" else page.goto(url)
-    expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=30_000)
-    page.wait_for_timeout(800)  # let charts draw
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{title.lower().replace(' ', '-')}.png"), full_page=True)
-
-
-def test_every_page_in_a_real_browser(server, page, tmp_path):
-    go(page, server, "Overview")
-    expect(page.get_by_text("Local mode").first).to_be_visible()
-    expect(page.get_by_text("Data up to").first).to_contain_text("2026-27 Q2")
-
-    go(page, server, "Indicator explorer")
-    chart = page.locator(".vega-embed").first
-    expect(chart).to_be_visible(timeout=30_000)
-    expect(chart.locator("canvas, svg").first).to_be_visible()
-    table = page.locator("[data-testid='stDataFrame']").first
-    expect(table).to_be_visible()
-
-    go(page, server, "Flagged questions")
+def test_a_response_is_recorded_and_a_return_loaded(server, browser, reading, tmp_path):
+    page = open_page(browser, server, "questions", 1440)
     page.get_by_role("textbox", name="Owner").fill("Head of housing")
     page.get_by_role("textbox", name="Response", exact=True).fill("Recorded in a real browser.")
     page.get_by_role("button", name="Record").click()
     expect(page.get_by_text("Recorded.").first).to_be_visible(timeout=30_000)
     answered = [f for f in review_log.flags() if f["response"] == "Recorded in a real browser."]
     assert len(answered) == 1 and answered[0]["owner"] == "Head of housing"
+    page.close()
 
-    go(page, server, "Returns and data quality")
-    expect(page.get_by_text("Every return due has come in on time.")).to_be_visible()
-
-    go(page, server, "Load a return")
+    page = open_page(browser, server, "load", 1440)
     portsmouth = tmp_path / "housing_portsmouth.csv"
     portsmouth.write_bytes(
         (SAMPLE_DIR / "housing_E06000046_2024-25_Q3.csv")
@@ -95,6 +218,20 @@ def test_every_page_in_a_real_browser(server, page, tmp_path):
     page.get_by_role("button", name="Load this return").click()
     expect(page.get_by_text("Loaded 2 figure(s) as submission")).to_be_visible(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "load-a-return-loaded.png"), full_page=True)
+    page.close()
 
-    go(page, server, "Definitions and glossary")
-    expect(page.locator("[data-testid='stDataFrame']").first).to_be_visible()
+
+def test_the_phone_menu_closes_after_a_tap(server, browser):
+    page = open_page(browser, server, "overview", 390)
+    try:
+        sidebar = page.locator("[data-testid='stSidebar']")
+        if sidebar.get_attribute("aria-expanded") != "true":
+            page.locator("[data-testid='stExpandSidebarButton']").click()
+        expect(sidebar).to_have_attribute("aria-expanded", "true")
+        sidebar.get_by_role("link", name="Definitions and glossary").click()
+        expect(page.get_by_role("heading", name="Definitions and glossary")).to_be_visible(
+            timeout=30_000
+        )
+        expect(sidebar).to_have_attribute("aria-expanded", "false", timeout=10_000)
+    finally:
+        page.close()

@@ -41,19 +41,18 @@ years = annual[
     (annual["area_code"] == common.area()) & (annual["indicator_code"] == code)
 ].sort_values("financial_year")
 flags = data.flags()
-flagged = (
-    sorted(
-        flags.loc[
-            (flags["indicator_code"] == code)
-            & (flags["area_code"] == common.area())
-            & flags["indicated"]
-            & flags["period"].str.contains(" Q"),
-            "period",
-        ]
-    )
+raised = (
+    flags[
+        (flags["indicator_code"] == code)
+        & (flags["area_code"] == common.area())
+        & flags["indicated"]
+        & flags["period"].str.contains(" Q")
+    ]
     if not flags.empty
-    else []
+    else flags
 )
+flagged = sorted(raised["period"]) if not raised.empty else []
+directions = dict(zip(raised["period"], raised["direction"])) if not raised.empty else {}
 
 st.header(meta["label"])
 st.write(meta["definition"])
@@ -69,7 +68,17 @@ if series["value"].notna().sum() == 0:
 chart_side, table_side = st.columns([3, 2])
 limits = charts.usual_range_frame(series, meta["kind"])
 chart_side.altair_chart(
-    charts.quarterly_chart(series, meta["label"], meta["kind"], flagged), width="stretch"
+    charts.quarterly_chart(
+        series,
+        meta["label"],
+        meta["kind"],
+        flagged,
+        area_name=common.area_name(),
+        better=meta["better"],
+        flag_directions=directions,
+        code=code,
+    ),
+    width="stretch",
 )
 chart_side.caption(charts.describe(series, meta["label"], flagged, limits))
 table = series[
@@ -96,7 +105,9 @@ table_side.dataframe(table.iloc[::-1], hide_index=True, width="stretch")
 st.subheader("Financial years")
 year_side, year_table_side = st.columns([3, 2])
 if not years.empty:
-    year_side.altair_chart(charts.annual_chart(years, meta["label"]), width="stretch")
+    year_side.altair_chart(
+        charts.annual_chart(years, meta["label"], meta["kind"], code), width="stretch"
+    )
     year_side.caption(
         f"Bar chart of {meta['label'].lower()} by financial year (April to "
         "March), made the way the catalogue says; a paler bar is a year still in "
@@ -162,7 +173,10 @@ if not benchmarks.empty:
             f", with statistical neighbours from the {model} model" if model else ""
         )
         graph_side, numbers_side = st.columns([3, 2])
-        graph_side.altair_chart(charts.benchmark_chart(long, meta["label"], title), width="stretch")
+        graph_side.altair_chart(
+            charts.benchmark_chart(long, meta["label"], title, meta["kind"], area_name),
+            width="stretch",
+        )
         latest = published.iloc[-1]
         graph_side.caption(
             f"Chart of the published figures for {area_name} by year, with "

@@ -157,7 +157,16 @@ if not current.empty:
             & (quarterly["indicator_code"] == flag["indicator_code"])
         ].sort_values("period")
         st.altair_chart(
-            charts.quarterly_chart(series, meta["label"], meta["kind"], [flag["period"]]),
+            charts.quarterly_chart(
+                series,
+                meta["label"],
+                meta["kind"],
+                [flag["period"]],
+                area_name=common.area_name(),
+                better=meta["better"],
+                flag_directions={flag["period"]: flag["direction"]},
+                code=flag["indicator_code"],
+            ),
             width="stretch",
         )
         st.caption(
