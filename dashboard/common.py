@@ -43,6 +43,24 @@ def published_or_stop() -> dict:
         st.stop()
 
 
+def text(value) -> str:
+    """Text for a screen, a form or an export: nothing missing ever reads "nan" or "None"."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    words = str(value).strip()
+    return "" if words in ("nan", "NaN", "None", "<NA>", "NaT") else words
+
+
+def when(stamp) -> str:
+    """A recorded time in words, e.g. "14:05 on 3 March 2026" (UTC)."""
+    from datetime import datetime
+
+    try:
+        return f"{datetime.fromisoformat(str(stamp)):%H:%M on %-d %B %Y}"
+    except ValueError:
+        return text(stamp)
+
+
 def figure(value, kind: str) -> str:
     return "no figure" if value is None or value != value else show(float(value), kind)
 

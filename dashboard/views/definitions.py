@@ -13,7 +13,7 @@ common.require("analyst", "pqa", "executive")
 common.published_or_stop()
 st.title("Definitions and glossary")
 
-st.subheader("Indicators")
+st.header("Indicators")
 indicators = data.indicators()
 st.dataframe(
     indicators[
@@ -41,7 +41,7 @@ st.dataframe(
     width="stretch",
 )
 
-st.subheader("Acronyms partner agencies use")
+st.header("Acronyms partner agencies use")
 glossary = pd.read_csv(Path(__file__).resolve().parent.parent / "glossary.csv")
 st.dataframe(
     glossary.rename(columns={"acronym": "Acronym", "meaning": "In full"}),

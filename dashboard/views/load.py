@@ -21,7 +21,7 @@ who = common.require("analyst")
 st.title("Load a return")
 catalogue = load_catalogue()
 
-st.subheader("1. Get the template")
+st.header("1. Get the template")
 agency = st.selectbox("Agency", list(catalogue.agencies), format_func=catalogue.agencies.get)
 with tempfile.TemporaryDirectory() as folder:
     template = write_template(
@@ -34,7 +34,7 @@ with tempfile.TemporaryDirectory() as folder:
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
-st.subheader("2. Upload the filled-in return")
+st.header("2. Upload the filled-in return")
 upload = st.file_uploader(
     f"A return (.xlsx or .csv, at most {MAX_FILE_MB} MB)", type=["xlsx", "csv"]
 )
@@ -66,7 +66,7 @@ def check_then_load(path: Path) -> None:
         )
         return
     outcome = checked.outcomes[0]
-    st.subheader("3. Validation report")
+    st.header("3. Validation report")
     report_findings(outcome.result.findings)
     if checked.refused:
         st.error(

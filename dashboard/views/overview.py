@@ -54,7 +54,7 @@ latest_rows = (
 )
 
 for priority, group in indicators.groupby("priority", sort=False):
-    st.subheader(priority)
+    st.header(priority)
     shown = [code for code in group.index if code in latest_rows.index]
     if not shown:
         st.caption("No figures yet.")

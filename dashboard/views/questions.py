@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import streamlit as st
 
-from dashboard import charts, common, data
+from dashboard import charts, common, data, triage
 from pipeline.flags import STATUSES, review_log
 
 who = common.require("pqa", "executive")
 common.published_or_stop()
 st.title("Flagged questions")
 
+FIELDS = ("status", "owner", "response", "impact")
 RULE_NAMES = {
     "outside_limits": "outside the usual range",
     "shift": "a run on one side of the average",
@@ -30,33 +32,56 @@ RULE_NAMES = {
     "differs_from_published": "differs from published",
 }
 METHODS = {
-    "xmr": "the baseline's own quarter-to-quarter variation",
-    "poisson": "exact chances for small counts",
-    "p_chart": "the chances for a percentage of its denominator",
+    "xmr": "worked out from how much it moved from quarter to quarter",
+    "poisson": "worked out from the exact chances for small counts",
+    "p_chart": "worked out from the chances for a percentage of its total",
 }
 
 
-def evidence_in_words(evidence: dict) -> dict:
-    words = {}
-    if evidence.get("baseline"):
-        b = evidence["baseline"]
-        words["Baseline"] = (
-            f"{b['from']} to {b['to']} ({b['quarters']} quarters, "
-            f"{'fixed' if b['fixed'] else 'a trial until there are 12'}), "
-            f"average {b['mean']:,.1f}"
+def one_in(p_value: float) -> str:
+    """A chance in words: 0.0025 is "about 1 in 400"."""
+    if p_value <= 0:
+        return "less than 1 in a million"
+    n = 1 / p_value
+    if n < 2:
+        return "more likely than not"
+    rounded = float(f"{n:.1g}") if n >= 10 else round(n)
+    return f"about 1 in {rounded:,.0f}"
+
+
+def evidence_in_words(evidence: dict, kind: str = "") -> list[str]:
+    """What the flag engine saw, as sentences: which rule, against which baseline, and how
+    unlikely the change would be by chance. Never raw field names or bare numbers."""
+    words = []
+    for rule in evidence.get("rules") or [{"rule": evidence.get("rule")}]:
+        name = RULE_NAMES.get(rule.get("rule"), "a rule of the flag engine")
+        sentence = f"Raised because of {name}"
+        if rule.get("change") in ("up", "down"):
+            sentence += f" (the figure went {rule['change']})"
+        if rule.get("p_value") is not None:
+            sentence += (
+                f": if nothing had really changed, a change this size would happen by chance "
+                f"{one_in(float(rule['p_value']))} times"
+            )
+        words.append(sentence + ".")
+    baseline = evidence.get("baseline") or {}
+    if baseline.get("from"):
+        words.append(
+            f"It is compared with the quarters {baseline['from']} to {baseline['to']} "
+            f"({baseline['quarters']} quarters), when the figure averaged "
+            f"{baseline['mean']:,.1f}"
+            + ("." if baseline.get("fixed") else "; this comparison is provisional until "
+               "there are 12 quarters.")
+        )  # fmt: skip
+    limits = evidence.get("limits") or {}
+    if limits.get("lower") is not None and limits.get("upper") is not None:
+        words.append(
+            f"In those quarters it usually ran between {limits['lower']:,.1f} and "
+            f"{limits['upper']:,.1f} ({METHODS.get(limits.get('method'), 'the usual range')})."
         )
-    if evidence.get("limits") and evidence["limits"].get("lower") is not None:
-        limits = evidence["limits"]
-        words["Usual range"] = (
-            f"{limits['lower']:,.1f} to {limits['upper']:,.1f}, from {METHODS[limits['method']]}"
-        )
-    if evidence.get("p_value") is not None:
-        words["Chance of a change this size if nothing had changed"] = (
-            f"{evidence['p_value']:.4f} ({evidence.get('test')})"
-        )
-    if evidence.get("context"):
-        words["Context"] = "; ".join(evidence["context"])
-    return words
+    for context in evidence.get("context") or []:
+        words.append(common.text(context))
+    return [w for w in words if w]
 
 
 def record_form(flag_id: str, flag) -> None:
@@ -68,9 +93,11 @@ def record_form(flag_id: str, flag) -> None:
         status = st.selectbox(
             "Status", STATUSES, index=STATUSES.index(flag["status"]), key=f"status {flag_id}"
         )
-        owner = st.text_input("Owner", flag["owner"] or "", key=f"owner {flag_id}")
-        response = st.text_area("Response", flag["response"] or "", key=f"response {flag_id}")
-        impact = st.text_area("Impact", flag["impact"] or "", key=f"impact {flag_id}")
+        owner = st.text_input("Owner", common.text(flag["owner"]), key=f"owner {flag_id}")
+        response = st.text_area(
+            "Response", common.text(flag["response"]), key=f"response {flag_id}"
+        )
+        impact = st.text_area("Impact", common.text(flag["impact"]), key=f"impact {flag_id}")
         if not st.form_submit_button("Record"):
             return
     try:
@@ -79,23 +106,50 @@ def record_form(flag_id: str, flag) -> None:
             who.name,
             expected_version=st.session_state[shown],
             status=status,
-            owner=owner,
-            response=response,
-            impact=impact,
+            owner=common.text(owner),
+            response=common.text(response),
+            impact=common.text(impact),
         )
         st.session_state[shown] = version
         st.success("Recorded.")
-    except review_log.ReviewConflict as exc:
-        st.session_state[shown] = int(flag["review_version"])  # what the page shows now
-        st.error(
-            f"Not saved: {exc} The page now shows their change; your text is still in the form."
-        )
+    except review_log.ReviewConflict:
+        theirs = clash(flag_id)
+        st.session_state[shown] = int(theirs["version"])  # the next Record is based on theirs
+        yours = {"status": status, "owner": owner, "response": response, "impact": impact}
+        show_clash(theirs, yours, who.name)
     except review_log.ReviewError as exc:
         st.error(f"Not saved: {exc}")
     except review_log.ReviewLogBusy as exc:  # the form keeps what was typed (its widgets' keys)
         st.warning(
             f"Busy, not saved: {exc} Your text is still in the form: press Record "
             "again in a minute."
+        )
+
+
+def clash(flag_id: str) -> dict:
+    """The review as it stands now in the log (someone else's change)."""
+    return next(r for r in review_log.reviews() if r["flag_id"] == flag_id)
+
+
+def show_clash(theirs: dict, yours: dict, me: str) -> None:
+    """Who changed it and when, their version beside yours; what you typed stays in the form
+    (its widgets keep their values), so pressing Record again saves yours over theirs."""
+    by = common.text(theirs["updated_by"]) or "someone"
+    if by == me:
+        by = f"{by} (you, in another window or tab)"
+    st.error(
+        f"Not saved: {by} changed this question at {common.when(theirs['updated_at'])} (UTC), "
+        "after you opened it. Their version and yours are below. Your text is still in the "
+        "form: press Record again to save yours instead, or change it first."
+    )
+    left, right = st.columns(2)
+    for side, title, version in ((left, "Their version", theirs), (right, "Yours", yours)):
+        side.markdown(f"**{title}**")
+        side.table(
+            pd.DataFrame(
+                {title: [common.text(version[k]) or "(blank)" for k in FIELDS]},
+                index=[k.capitalize() for k in FIELDS],
+            )
         )
 
 
@@ -113,40 +167,40 @@ left, middle, right = st.columns(3)
 agencies = left.multiselect("Agency", sorted(flags["agency_name"].dropna().unique()))
 priorities = middle.multiselect("Priority", sorted(flags["priority"].unique()))
 statuses = right.multiselect("Status", STATUSES, default=list(STATUSES[:3]))
-shown = flags[flags["area_code"] == common.area()]
+shown = triage.sort(
+    flags[flags["area_code"] == common.area()], data.latest_period_with_data(common.area())
+)
 if agencies:
     shown = shown[shown["agency_name"].isin(agencies)]
 if priorities:
     shown = shown[shown["priority"].isin(priorities)]
 if statuses:
     shown = shown[shown["status"].isin(statuses)]
-current, past = shown[shown["indicated"]], shown[~shown["indicated"]]
+raised, past = shown[shown["indicated"]], shown[~shown["indicated"]]
+current = raised[raised["group"] != triage.HISTORIC]
 
-st.subheader(f"{len(current)} question(s), most important first")
-st.dataframe(
-    current[["question", "agency_name", "severity", "direction", "status", "owner"]]
-    .fillna("")
-    .rename(
-        columns={
-            "question": "Question",
-            "agency_name": "Agency asked",
-            "severity": "Strength",
-            "direction": "Direction",
-            "status": "Status",
-            "owner": "Owner",
-        }
-    ),
-    hide_index=True,
-    width="stretch",
-)
+for group in triage.GROUPS:
+    listed = raised[raised["group"] == group]
+    if group == triage.HISTORIC:
+        with st.expander(f"{group} ({len(listed)})"):
+            st.caption(triage.EXPLAINED[group])
+            triage.table(listed)
+        continue
+    st.header(f"{group} ({len(listed)})")
+    st.caption(triage.EXPLAINED[group])
+    if listed.empty:
+        st.write("None at present." if group != triage.CONCERNS else "No concerns at present.")
+    else:
+        triage.table(listed)
 
-if not current.empty:
+if not raised.empty:
+    st.header("One question")
     chosen = st.selectbox(
         "Look at one question",
-        list(current["flag_id"]),
-        format_func=lambda f: current.set_index("flag_id").loc[f, "question"][:120],
+        list(raised["flag_id"]),
+        format_func=lambda f: raised.set_index("flag_id").loc[f, "question"][:120],
     )
-    flag = current.set_index("flag_id").loc[chosen]
+    flag = raised.set_index("flag_id").loc[chosen]
     st.markdown(f"**{flag['question']}**")
     evidence = json.loads(flag["evidence"])
     if flag["indicator_code"]:
@@ -177,31 +231,18 @@ if not current.empty:
                 charts.usual_range_frame(series, meta["kind"]),
             )
         )
-    with st.expander("Evidence"):
-        st.write(evidence_in_words(evidence))
-        st.dataframe(
-            [
-                {
-                    "What fired": RULE_NAMES.get(r["rule"], r["rule"]),
-                    "Strength": r["severity"],
-                    "Way": r["change"],
-                    "Test": r["test"],
-                    "Chance (p-value)": r["p_value"],
-                }
-                for r in evidence.get("rules", [])
-            ],
-            hide_index=True,
-        )
+    st.subheader("Why it was raised")
+    st.markdown("\n".join(f"- {line}" for line in evidence_in_words(evidence)))
     if who.may("executive"):
         record_form(chosen, flag)
-    st.caption("History")
+    st.subheader("History")
     st.dataframe(
         [
             {
-                "when": h["changed_at"],
-                "who": h["changed_by"],
-                "status": h["status"],
-                "note": h["note"] or "",
+                "When (UTC)": common.when(h["changed_at"]),
+                "Who": common.text(h["changed_by"]),
+                "Status": common.text(h["status"]),
+                "Note": common.text(h["note"]),
             }
             for h in review_log.history(chosen)
         ],
@@ -211,7 +252,12 @@ if not current.empty:
 
 if not past.empty:
     with st.expander(f"{len(past)} earlier question(s) the data no longer raises"):
-        st.dataframe(past[["question", "status", "response", "impact"]], hide_index=True)
+        st.dataframe(
+            past[["question", "status", "response", "impact"]]
+            .map(common.text)
+            .rename(columns=str.capitalize),
+            hide_index=True,
+        )
 
 markdown, excel = data.report_table_files(common.area())
 left, right = st.columns(2)

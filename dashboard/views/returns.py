@@ -28,7 +28,7 @@ else:
         "missing or awaited: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + "."
     )
     needing = mine[mine["status"].isin(["missing", "late", "awaited"])]
-    st.subheader("Returns missing, late or awaited")
+    st.header("Returns missing, late or awaited")
     if needing.empty:
         st.write("Every return due has come in on time.")
     else:
@@ -44,7 +44,7 @@ else:
             + ", ".join(f"{r.agency_name} {r.period}" for r in corrected.itertuples())
         )
 
-st.subheader("Validation queries")
+st.header("Validation queries")
 queries = data.mart("validation_queries")
 queries = queries[queries["area_code"] == common.area()]
 if queries.empty:
@@ -68,7 +68,7 @@ else:
         width="stretch",
     )
 
-st.subheader("Checks before publishing")
+st.header("Checks before publishing")
 results = data.mart("expectation_results")
 st.write(
     f"The published data passed {manifest['validation']['passed']} checks, with "
