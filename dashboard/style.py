@@ -31,5 +31,27 @@ a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visib
 """
 
 
+# On a phone the menu opens over the page, and Streamlit leaves it open after a page is
+# chosen, hiding the page. This closes it after a tap on a page's link (narrow screens only).
+# Fixed code of ours, with nothing anyone typed in it.
+CLOSE_MENU_ON_PHONE = """
+<script>
+if (!window.pqaMenuCloses) {
+  window.pqaMenuCloses = true;
+  document.addEventListener("click", (event) => {
+    if (!window.matchMedia("(max-width: 640px)").matches) return;
+    if (!event.target.closest('[data-testid="stSidebarNav"] a')) return;
+    setTimeout(() => {
+      const collapse = document.querySelector('[data-testid="stSidebarCollapseButton"] button')
+        || document.querySelector('[data-testid="stSidebarCollapseButton"]');
+      if (collapse) collapse.click();
+    }, 100);
+  });
+}
+</script>
+"""
+
+
 def apply() -> None:
     st.html(RULES)
+    st.html(CLOSE_MENU_ON_PHONE, unsafe_allow_javascript=True)

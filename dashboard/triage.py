@@ -15,17 +15,20 @@ import streamlit as st
 
 from dashboard import common
 
-CONCERNS, IMPROVEMENTS, DATA, HISTORIC = (
+CONCERNS, IMPROVEMENTS, NEUTRAL, DATA, HISTORIC = (
     "Concerns",
     "Improvements",
+    "Changes where neither direction is better",
     "Questions about the data",
     "Earlier quarters",
 )
-GROUPS = (CONCERNS, IMPROVEMENTS, DATA, HISTORIC)
+GROUPS = (CONCERNS, IMPROVEMENTS, NEUTRAL, DATA, HISTORIC)
 EXPLAINED = {
     CONCERNS: "Figures that moved the wrong way by more than usual variation explains.",
     IMPROVEMENTS: "Figures that moved the right way by more than usual variation explains: "
     "worth knowing what worked.",
+    NEUTRAL: "Figures that changed by more than usual variation explains, where more or fewer "
+    "is neither good nor bad in itself: worth understanding why.",
     DATA: "Returns or figures that are missing, repeated or differ from published statistics.",
     HISTORIC: "Questions about quarters more than a year before the latest figures: kept for "
     "the record, not for this quarter's meeting.",
@@ -57,7 +60,8 @@ def kind_of(row) -> str:
             return DATA
     if row.get("rule") in DATA_RULES:
         return DATA
-    return IMPROVEMENTS if common.text(row.get("direction")) == "improvement" else CONCERNS
+    direction = common.text(row.get("direction"))
+    return {"improvement": IMPROVEMENTS, "concern": CONCERNS}.get(direction, NEUTRAL)
 
 
 def is_historic(row, latest: int | None) -> bool:

@@ -143,17 +143,37 @@ def test_a_person_without_a_role_sees_no_figures(published, roles_file):
     assert not at.metric and not at.dataframe
 
 
-def test_overview_shows_the_latest_figures_and_open_questions(published):
+def test_the_first_screen_says_what_a_chair_needs(published):
     at = open_page(app(), "overview")
-    assert "Data up to **2026-27 Q2**" in texts(at)
-    assert "The last refresh succeeded" in texts(at)
-    flags = published_flags(published)
-    open_count = sum(f["indicated"] and f["status"] != "closed" for f in flags)
-    metrics = {m.label: m for m in at.metric}
-    assert metrics["Open questions for the executive group"].value == str(open_count)
-    families = metrics["Families with children living in bed and breakfast"]
+    headers = [h.value for h in at.header]
+    assert headers[:2] == ["This quarter", "Questions waiting for an answer (5 about this year)"]
+    paragraph = at.markdown[0].value if "In 2026-27 Q2" in at.markdown[0].value else texts(at)
+    assert "In 2026-27 Q2, the latest quarter with figures, 2 figures moved the wrong way" in (
+        paragraph
+    )
+    assert "5 questions about this year are waiting for an answer" in paragraph
+    assert "7 of 7 returns for 2026-27 Q2 are in, none late." in paragraph
+    assert "Data up to 2026-27 Q2" in texts(at) and "The last refresh succeeded" in texts(at)
+    waiting = at.dataframe[0].value
+    assert len(waiting) == 5 and set(waiting["Kind"]) <= {
+        "Concerns", "Improvements", "Changes where neither direction is better",
+        "Questions about the data",
+    }  # fmt: skip
+    assert set(waiting["Quarter"]) >= {"2026-27 Q1"}  # about this year, not 2021-22 to 2024-25
+    by_age = at.dataframe[1].value
+    open_flags = [
+        f for f in published_flags(published)
+        if f["indicated"] and f["status"] in ("open", "response requested")
+    ]  # fmt: skip
+    assert by_age["All"].sum() == len(open_flags)  # answered questions are not counted
+    # every tile has its full name above it, grouped by the partnership's priorities
+    names = {m.value.strip("*") for m in at.markdown}
+    assert "Referrals within 12 months of a previous referral" in names
+    families = next(m for m in at.metric if m.label.startswith("Families with children"))
     assert families.value == "27"
     assert "worse" not in families.delta and "better" in families.delta  # 27 against 35
+    assert any("Variation: special cause: concern" in c.value for c in at.caption)
+    assert "Front door" in [s.value for s in at.subheader]
 
 
 def test_the_explorer_shows_a_chart_a_table_and_downloads(published):
@@ -257,9 +277,51 @@ def test_a_response_saved_meanwhile_by_someone_else_is_not_overwritten(refreshed
     review_log.update(flag_id, "another member", response="Their answer, saved first.")
     widget(at.text_area, "Response").set_value("My answer, typed meanwhile.")
     at.button[0].click().run()
-    assert any("Not saved" in e.value and "another member" in e.value for e in at.error)
+    clash = next(e.value for e in at.error if e.value.startswith("Not saved"))
+    assert "another member changed this question at" in clash and "(UTC)" in clash
+    assert "changed by you" not in clash and flag_id not in clash  # a name, not a hash
+    theirs, yours = (t.value for t in at.table[:2])
+    assert theirs.loc["Response", "Their version"] == "Their answer, saved first."
+    assert yours.loc["Response", "Yours"] == "My answer, typed meanwhile."
+    assert widget(at.text_area, "Response").value == "My answer, typed meanwhile."  # kept
     row = next(f for f in review_log.flags() if f["flag_id"] == flag_id)
     assert row["response"] == "Their answer, saved first." and row["version"] == 2
+    at.button[0].click().run()  # having seen theirs, saving again records yours
+    assert "Recorded." in texts(at)
+    row = next(f for f in review_log.flags() if f["flag_id"] == flag_id)
+    assert row["response"] == "My answer, typed meanwhile." and row["version"] == 3
+
+
+def test_the_questions_are_sorted_for_a_chair(published):
+    at = open_page(app(), "questions")
+    headers = [h.value for h in at.header]
+    assert headers[0].startswith("Concerns (") and headers[1].startswith("Improvements (")
+    concerns = at.dataframe[0].value
+    assert list(concerns.columns) == [
+        "Question", "Quarter", "Open for", "Agency asked", "Status", "Owner"
+    ]  # fmt: skip
+    # current questions are about the last four quarters; older ones are kept apart
+    earlier = next(e for e in at.expander if e.label.startswith("Earlier quarters ("))
+    old = earlier.dataframe[0].value
+    assert len(old) > 20 and all(q < "2025-26 Q3" for q in old["Quarter"])
+    current = [d.value for d in at.dataframe if "Open for" in d.value.columns]
+    current = [frame for frame in current if not frame.equals(old)]
+    assert current and all(q >= "2025-26 Q3" for frame in current for q in frame["Quarter"])
+    words = texts(at)
+    assert "about 1 in" in words or "Raised because of" in words
+    for raw in ("xmr", "p_value", "limits", '"baseline"', "nan", "None"):
+        assert raw not in words, raw
+
+
+def test_the_form_never_shows_or_saves_nan(refreshed, roles_file):
+    at = open_page(app("executive"), "questions")
+    flag_id = widget(at.selectbox, "Look at one question").value
+    assert widget(at.text_input, "Owner").value == ""
+    assert widget(at.text_area, "Response").value == ""
+    assert widget(at.text_area, "Impact").value == ""
+    at.button[0].click().run()
+    row = next(f for f in review_log.flags() if f["flag_id"] == flag_id)
+    assert row["owner"] in ("", None) and row["impact"] in ("", None)
 
 
 def test_an_owner_or_response_can_be_cleared(refreshed, roles_file):
