@@ -237,9 +237,51 @@ def test_a_bad_return_is_refused_with_its_errors_and_changes_nothing(refreshed, 
     at.file_uploader[0].set_value(("bad.csv", bad.read_bytes(), "text/csv")).run()
     assert not at.exception
     assert any("is refused: nothing was loaded" in e.value for e in at.error)
-    assert any("row 2" in e.value for e in at.error)
+    listed = next(d.value for d in at.dataframe if "Where" in d.value.columns)
+    assert any("row 2" in where for where in listed["Where"])
     assert not any(b.label == "Load this return" for b in at.button)
     assert _submissions(refreshed) == 154
+
+
+def test_the_load_preview_shows_the_figures_against_the_quarter_before(refreshed):
+    at = open_page(app(), "load")
+    # a correction of the Isle of Wight's housing return for 2024-25 Q3
+    corrected = (
+        (SAMPLE_DIR / "housing_E06000046_2024-25_Q3.csv")
+        .read_bytes()
+        .replace(b"families_in_bed_and_breakfast,41", b"families_in_bed_and_breakfast,410")
+    )
+    at.file_uploader[0].set_value(("housing_correction.csv", corrected, "text/csv")).run()
+    assert not at.exception
+    preview = next(d.value for d in at.dataframe if "This return" in d.value.columns)
+    families = preview.set_index("Indicator").loc[
+        "Families with children living in bed and breakfast"
+    ]
+    assert families["This return"] == "410"  # ten times the quarter before stands out
+    assert families["Published for the quarter before"] == "36"
+    assert families["Change"] == "+374.0"
+    assert "appear on the other pages after the next refresh" in texts(at)
+    assert any(b.label == "Start a refresh now" for b in at.button)
+    assert _submissions(refreshed) == 154  # nothing loaded until confirmed
+
+
+def test_every_problem_in_a_return_is_counted_and_listed(refreshed, tmp_path):
+    at = open_page(app(), "load")
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        [
+            ["E06000046", "2026-27 Q2", "families_in_bed_and_breakfast", -3, "", ""],
+            ["E06000046", "2026-27 Q2", "children_in_bed_and_breakfast", -5, "", ""],
+        ],
+    )
+    at.file_uploader[0].set_value(("bad.csv", bad.read_bytes(), "text/csv")).run()
+    assert not at.exception
+    summary = next(m.value for m in at.markdown if " error" in m.value and "quer" in m.value)
+    listed = next(d.value for d in at.dataframe if "Where" in d.value.columns)
+    errors = (listed["Kind"] == "Error").sum()
+    assert errors >= 2 and summary.startswith(f"**{errors} errors, ")
+    assert {"row 2", "row 3"} <= {w.split(", ")[-1] for w in listed["Where"]}
+    assert any(b.label == "Download the validation report (CSV)" for b in at.get("download_button"))
 
 
 def _submissions(folder) -> int:

@@ -104,18 +104,36 @@ def open_page(browser, url: str, address: str, width: int):
     expect(page.get_by_role("heading", name=PAGES[address], exact=True).first).to_be_visible(
         timeout=30_000
     )
-    page.wait_for_load_state("networkidle")
-    # the page is done when Streamlit stops running the script and every chart has drawn
-    expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=30_000)
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.vega-embed')].every(e => e.querySelector('svg'))",
-        timeout=30_000,
-    )
+    settle(page)
     return page
 
 
 def drawn_charts(page) -> list[dict]:
     return page.evaluate(CHARTS_JS)
+
+
+# What the page looks like now: when this stops changing, Streamlit has finished the page.
+SNAPSHOT_JS = """() => [document.querySelectorAll('[data-testid=stElementContainer]').length,
+  document.querySelectorAll('.vega-embed svg').length,
+  document.querySelectorAll('.vega-embed').length,
+  document.querySelectorAll('[data-stale=true], [data-testid=stSkeleton]').length,
+  document.querySelector('[data-testid=stStatusWidget]') ? 1 : 0].join(' ')"""
+
+
+def settle(page, quiet_ms: int = 1500, limit_ms: int = 60_000) -> None:
+    """Wait until the script has finished and every chart has drawn: nothing running, no
+    placeholder or stale element, every chart an SVG, and no change for `quiet_ms`."""
+    waited, last, same_for = 0, None, 0
+    while waited < limit_ms:
+        now = page.evaluate(SNAPSHOT_JS)
+        _, drawn, charts, pending, running = (int(n) for n in now.split())
+        same_for = same_for + 250 if now == last else 0
+        if same_for >= quiet_ms and drawn == charts and not pending and not running:
+            return
+        last = now
+        page.wait_for_timeout(250)
+        waited += 250
+    raise AssertionError(f"the page did not settle: {last}")
 
 
 def chart_problems(charts: list[dict]) -> list[str]:

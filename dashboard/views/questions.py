@@ -189,7 +189,7 @@ for group in triage.GROUPS:
     st.header(f"{group} ({len(listed)})")
     st.caption(triage.EXPLAINED[group])
     if listed.empty:
-        st.write("None at present." if group != triage.CONCERNS else "No concerns at present.")
+        st.write(f"No {group.lower()} at present.")
     else:
         triage.table(listed)
 
