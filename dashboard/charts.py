@@ -64,13 +64,22 @@ def _scale(domain_range: dict[str, str]) -> alt.Scale:
     return alt.Scale(domain=list(domain_range), range=list(domain_range.values()))
 
 
+def _title(title: str) -> alt.TitleParams:
+    """A title in lines short enough for a phone (Vega cuts a long one off with "...")."""
+    import textwrap
+
+    return alt.TitleParams(
+        textwrap.wrap(title, 40), anchor="start", fontSize=15, color="#111827", limit=0
+    )
+
+
 def finish(chart, title: str, description: str, height: int = HEIGHT):
     """Title, height and the name a screen reader announces (the title, then where the words
     are); axis and legend text dark enough to read; the legend above the plot, so it fits a
     phone."""
     return (
         chart.properties(
-            title=alt.TitleParams(title, anchor="start", fontSize=15, color="#111827"),
+            title=_title(title),
             description=f"{title}. {description}",
             height=height,
             # the height is the plot's own: titles, legends and labels are added to it, so a
@@ -335,7 +344,7 @@ def small_multiples(long: pd.DataFrame):
         .facet(facet=alt.Facet("label:N", title=None), columns=3)
         .resolve_scale(y="independent")
         .properties(
-            title=alt.TitleParams(title, anchor="start", fontSize=15, color="#111827"),
+            title=_title(title),
             description=f"{title}. Described in the text under the chart.",
         )
         .configure_axis(labelColor=TEXT_COLOUR, titleColor=TEXT_COLOUR)
@@ -376,25 +385,38 @@ def status_grid(status: pd.DataFrame):
 BENCHMARK_COLOURS = {"England": ENGLAND_COLOUR, "region": REGION_COLOUR}
 
 
-def benchmark_chart(long: pd.DataFrame, label: str, title: str, kind: str, area_name: str):
+MIDDLE_HALF = "Middle half of all authorities"
+
+
+def benchmark_chart(
+    long: pd.DataFrame,
+    title: str,
+    kind: str,
+    area_name: str,
+    bands: pd.DataFrame | None = None,
+):
     """The area's published yearly figure (thicker, in the area's colour) beside England, the
-    region and its statistical neighbours' mean, each also with its own dash pattern."""
+    region and its statistical neighbours' mean, each also with its own dash pattern, on the
+    band between every authority's lower and upper quartile (as LAIT shades it)."""
     names = list(dict.fromkeys(long["series"]))
     colours = {area_name: AREA_COLOUR}
     others = [ENGLAND_COLOUR, REGION_COLOUR, NEIGHBOURS_COLOUR, LAST_YEAR_COLOUR]
     for name, colour in zip([n for n in names if n != area_name], others, strict=False):
         colours[name] = colour
-    chart = (
+    with_band = bands is not None and not bands.empty
+    if with_band:
+        colours[MIDDLE_HALF] = RANGE_COLOUR
+    scale = _scale(colours)
+    values = pd.concat([long["value"], *([bands["lower_quartile"]] if with_band else [])])
+    y_scale = alt.Scale(zero=starts_at_zero(values))
+    x = alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0))
+    lines = (
         alt.Chart(long.assign(is_area=long["series"] == area_name))
         .mark_line(point=True)
         .encode(
-            x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y(
-                "value:Q",
-                axis=_value_axis(kind),
-                scale=alt.Scale(zero=starts_at_zero(long["value"])),
-            ),
-            color=alt.Color("series:N", title=None, scale=_scale(colours)),
+            x=x,
+            y=alt.Y("value:Q", axis=_value_axis(kind), scale=y_scale),
+            color=alt.Color("series:N", title=None, scale=scale),
             strokeDash=alt.StrokeDash("series:N", legend=None, sort=list(colours)),
             strokeWidth=alt.condition("datum.is_area", alt.value(3.5), alt.value(1.5)),
             tooltip=[
@@ -404,4 +426,68 @@ def benchmark_chart(long: pd.DataFrame, label: str, title: str, kind: str, area_
             ],
         )
     )
-    return finish(chart, title, "Described in the text under the chart.", 300)
+    layers = [lines]
+    if with_band:
+        band = (
+            alt.Chart(bands.assign(series=MIDDLE_HALF))
+            .mark_area(opacity=0.6)
+            .encode(
+                x=x,
+                y=alt.Y("lower_quartile:Q", axis=_value_axis(kind), scale=y_scale),
+                y2="upper_quartile:Q",
+                color=alt.Color("series:N", title=None, scale=scale),
+                tooltip=[
+                    alt.Tooltip("year", title="Year"),
+                    alt.Tooltip("lower_quartile:Q", format=",.1f", title="Lower quartile"),
+                    alt.Tooltip("upper_quartile:Q", format=",.1f", title="Upper quartile"),
+                ],
+            )
+        )
+        layers = [band, lines]
+    return finish(alt.layer(*layers), title, "Described in the text under the chart.", 300)
+
+
+QUARTER_BANDS = {  # rank bands, best first, lightest to darkest as LAIT shades them
+    "Best quarter of authorities": "#dbeafe",
+    "Second quarter": "#e5e7eb",
+    "Third quarter": "#d1d5db",
+    "Worst quarter of authorities": "#9ca3af",
+}
+
+
+def rank_chart(ranks: pd.DataFrame, label: str, area_name: str):
+    """The area's rank among every authority by year (1 at the top), on bands for the four
+    quarters of authorities."""
+    ranked = ranks.dropna(subset=["rank"])
+    out_of = int(ranked["authorities_ranked"].max())
+    edges = [0, out_of / 4, out_of / 2, 3 * out_of / 4, out_of]
+    bands = pd.DataFrame({"band": list(QUARTER_BANDS), "from": edges[:-1], "to": edges[1:]})
+    y = alt.Y("from:Q", scale=alt.Scale(domain=[out_of, 1]), title=f"Rank (1 to {out_of})")
+    shaded = (
+        alt.Chart(bands)
+        .mark_rect(opacity=0.7)
+        .encode(
+            y=y,
+            y2="to:Q",
+            color=alt.Color("band:N", scale=_scale(QUARTER_BANDS), title=None),
+        )
+    )
+    line = (
+        alt.Chart(ranked.assign(series=area_name))
+        .mark_line(point=True, color=AREA_COLOUR, strokeWidth=3)
+        .encode(
+            x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("rank:Q", scale=alt.Scale(domain=[out_of, 1])),
+            tooltip=[
+                alt.Tooltip("year", title="Year"),
+                alt.Tooltip("rank:Q", title=f"{area_name}'s rank"),
+                alt.Tooltip("authorities_ranked:Q", title="Of"),
+            ],
+        )
+    )
+    return finish(
+        alt.layer(shaded, line),
+        f"{label}: {area_name}'s rank among every authority, by year",
+        "Described in the text under the chart.",
+        240,
+    )

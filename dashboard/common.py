@@ -77,3 +77,17 @@ def travel(change, better: str) -> str:
 def metric_colour(better: str) -> str:
     """st.metric's delta colour: green for better, red for worse, grey when neutral."""
     return {"up": "normal", "down": "inverse"}.get(better, "off")
+
+
+def shown(frame):
+    """A table as the screen shows it: a missing value is a blank cell (Streamlit would write
+    "None"), and a number keeps one decimal place only where it has one."""
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        return frame
+    numbers = frame.select_dtypes("float").columns
+    return frame.style.format(
+        {c: (lambda v: "" if v != v else f"{v:,.1f}".removesuffix(".0")) for c in numbers},
+        na_rep="",
+    )

@@ -75,7 +75,7 @@ def report_findings(findings, name: str) -> None:
             for f in [*found_errors, *found_queries]
         ]
     )
-    st.dataframe(listed, hide_index=True, width="stretch")
+    st.dataframe(common.shown(listed), hide_index=True, width="stretch")
     st.download_button(
         "Download the validation report (CSV)",
         frame_to_csv(listed),  # text as text, never a formula
@@ -110,7 +110,7 @@ def preview(submissions) -> None:
         "The figures in this return beside those published for the quarter before. A blank "
         "means no figure was published for it."
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(common.shown(frame), hide_index=True, width="stretch")
 
 
 def _number(value) -> str:

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import common, data, summary, triage
+from pipeline.core.text_cells import frame_to_csv
 from pipeline.publish.status import published_nothing
 
 common.require("analyst", "pqa", "executive")
@@ -57,17 +58,19 @@ else:
     variation = dict(zip(figures.get("indicator_code", []), figures.get("variation", [])))
     top = current.head(5)
     st.dataframe(
-        pd.DataFrame(
-            {
-                "Question": top["question"].map(common.text),
-                "Kind": top["group"],
-                "Latest variation": top["indicator_code"].map(variation).map(common.text),
-                "Agency asked": top["agency_name"].map(common.text),
-                "Compared with all authorities": top["indicator_code"]
-                .map(benchmark)
-                .map(common.text),
-                "Quarter": top["period"],
-            }
+        common.shown(
+            pd.DataFrame(
+                {
+                    "Question": top["question"].map(common.text),
+                    "Kind": top["group"],
+                    "Latest variation": top["indicator_code"].map(variation).map(common.text),
+                    "Agency asked": top["agency_name"].map(common.text),
+                    "Compared with all authorities": top["indicator_code"]
+                    .map(benchmark)
+                    .map(common.text),
+                    "Quarter": top["period"],
+                }
+            )
         ),
         hide_index=True,
         width="stretch",
@@ -80,7 +83,9 @@ else:
 left, right = st.columns(2)
 with left:
     st.subheader("Open questions by agency and age")
-    st.dataframe(summary.by_agency_and_age(questions, latest), hide_index=True, width="stretch")
+    st.dataframe(
+        common.shown(summary.by_agency_and_age(questions, latest)), hide_index=True, width="stretch"
+    )
     st.caption(
         "Age is how long ago the quarter a question is about was; a question stays open "
         "until the executive group records an answer."
@@ -129,3 +134,26 @@ for priority in indicators["priority"].unique():  # the catalogue's order: the p
                 f"{meta['polarity_in_words'].capitalize()}.",
             )
             st.caption(f"{row.period}. Variation: {row.variation.lower()}.")
+
+st.header("Summary table")
+st.caption(
+    "Every indicator in one table, in the Making Data Count style: the latest figure, its "
+    "variation and its position among all authorities in the latest published statistics."
+)
+summary_table = pd.DataFrame(
+    {
+        "Priority": figures["priority"],
+        "Indicator": figures["label"],
+        "Quarter": figures["period"],
+        "Latest": [common.figure(v, k) for v, k in zip(figures["value"], figures["kind"])],
+        "Variation": figures["variation"],
+        "Compared with all authorities": figures["benchmark"].map(common.text),
+    }
+)
+st.dataframe(common.shown(summary_table), hide_index=True, width="stretch")
+st.download_button(
+    "Download the summary table (CSV)",
+    frame_to_csv(summary_table),
+    file_name="summary-table.csv",
+    mime="text/csv",
+)

@@ -237,15 +237,17 @@ if not raised.empty:
         record_form(chosen, flag)
     st.subheader("History")
     st.dataframe(
-        [
-            {
-                "When (UTC)": common.when(h["changed_at"]),
-                "Who": common.text(h["changed_by"]),
-                "Status": common.text(h["status"]),
-                "Note": common.text(h["note"]),
-            }
-            for h in review_log.history(chosen)
-        ],
+        common.shown(
+            [
+                {
+                    "When (UTC)": common.when(h["changed_at"]),
+                    "Who": common.text(h["changed_by"]),
+                    "Status": common.text(h["status"]),
+                    "Note": common.text(h["note"]),
+                }
+                for h in review_log.history(chosen)
+            ]
+        ),
         hide_index=True,
         width="stretch",
     )
@@ -253,9 +255,11 @@ if not raised.empty:
 if not past.empty:
     with st.expander(f"{len(past)} earlier question(s) the data no longer raises"):
         st.dataframe(
-            past[["question", "status", "response", "impact"]]
-            .map(common.text)
-            .rename(columns=str.capitalize),
+            common.shown(
+                past[["question", "status", "response", "impact"]]
+                .map(common.text)
+                .rename(columns=str.capitalize)
+            ),
             hide_index=True,
         )
 

@@ -33,7 +33,7 @@ else:
         st.write("Every return due has come in on time.")
     else:
         st.dataframe(
-            needing[["agency_name", "period", "status", "return_due_date"]],
+            common.shown(needing[["agency_name", "period", "status", "return_due_date"]]),
             hide_index=True,
             width="stretch",
         )
@@ -51,18 +51,28 @@ if queries.empty:
     st.write("No return that counts raised a query.")
 else:
     st.dataframe(
-        queries.assign(agency=queries["agency"].map(names))[
-            ["agency", "period", "file_name", "rule_code", "source_row", "source_column", "message"]
-        ].rename(
-            columns={
-                "agency": "Agency",
-                "period": "Quarter",
-                "file_name": "File",
-                "rule_code": "Rule",
-                "source_row": "Row",
-                "source_column": "Column",
-                "message": "Query",
-            }
+        common.shown(
+            queries.assign(agency=queries["agency"].map(names))[
+                [
+                    "agency",
+                    "period",
+                    "file_name",
+                    "rule_code",
+                    "source_row",
+                    "source_column",
+                    "message",
+                ]
+            ].rename(
+                columns={
+                    "agency": "Agency",
+                    "period": "Quarter",
+                    "file_name": "File",
+                    "rule_code": "Rule",
+                    "source_row": "Row",
+                    "source_column": "Column",
+                    "message": "Query",
+                }
+            )
         ),
         hide_index=True,
         width="stretch",
@@ -81,14 +91,16 @@ if published_nothing(last, manifest):
         + "; ".join(last.get("problems") or [last["outcome"]])
     )
 st.dataframe(
-    results[["suite", "description", "success", "unexpected_count", "examples"]].rename(
-        columns={
-            "suite": "Checks",
-            "description": "What is checked",
-            "success": "Passed",
-            "unexpected_count": "Rows failing",
-            "examples": "Examples",
-        }
+    common.shown(
+        results[["suite", "description", "success", "unexpected_count", "examples"]].rename(
+            columns={
+                "suite": "Checks",
+                "description": "What is checked",
+                "success": "Passed",
+                "unexpected_count": "Rows failing",
+                "examples": "Examples",
+            }
+        )
     ),
     hide_index=True,
     width="stretch",
