@@ -416,7 +416,9 @@ def benchmark_chart(
         .encode(
             x=x,
             y=alt.Y("value:Q", axis=_value_axis(kind), scale=y_scale),
-            color=alt.Color("series:N", title=None, scale=scale),
+            color=alt.Color(
+                "series:N", scale=scale, legend=alt.Legend(title=None, symbolType="stroke")
+            ),
             strokeDash=alt.StrokeDash("series:N", legend=None, sort=list(colours)),
             strokeWidth=alt.condition("datum.is_area", alt.value(3.5), alt.value(1.5)),
             tooltip=[
@@ -447,12 +449,7 @@ def benchmark_chart(
     return finish(alt.layer(*layers), title, "Described in the text under the chart.", 300)
 
 
-QUARTER_BANDS = {  # rank bands, best first, lightest to darkest as LAIT shades them
-    "Best quarter of authorities": "#dbeafe",
-    "Second quarter": "#e5e7eb",
-    "Third quarter": "#d1d5db",
-    "Worst quarter of authorities": "#9ca3af",
-}
+QUARTER_SHADES = ["#dbeafe", "#e5e7eb", "#d1d5db", "#9ca3af"]  # rank 1's quarter lightest
 
 
 def rank_chart(ranks: pd.DataFrame, label: str, area_name: str):
@@ -461,7 +458,8 @@ def rank_chart(ranks: pd.DataFrame, label: str, area_name: str):
     ranked = ranks.dropna(subset=["rank"])
     out_of = int(ranked["authorities_ranked"].max())
     edges = [0, out_of / 4, out_of / 2, 3 * out_of / 4, out_of]
-    bands = pd.DataFrame({"band": list(QUARTER_BANDS), "from": edges[:-1], "to": edges[1:]})
+    names = [f"Ranks {int(low) + 1} to {int(high)}" for low, high in zip(edges[:-1], edges[1:])]
+    bands = pd.DataFrame({"band": names, "from": edges[:-1], "to": edges[1:]})
     y = alt.Y("from:Q", scale=alt.Scale(domain=[out_of, 1]), title=f"Rank (1 to {out_of})")
     shaded = (
         alt.Chart(bands)
@@ -469,7 +467,7 @@ def rank_chart(ranks: pd.DataFrame, label: str, area_name: str):
         .encode(
             y=y,
             y2="to:Q",
-            color=alt.Color("band:N", scale=_scale(QUARTER_BANDS), title=None),
+            color=alt.Color("band:N", scale=_scale(dict(zip(names, QUARTER_SHADES))), title=None),
         )
     )
     line = (
