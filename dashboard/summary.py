@@ -48,6 +48,7 @@ def _latest_figures(area: str, run: str, change: int) -> pd.DataFrame:
                 "change": latest["change_from_same_quarter_last_year"],
                 "variation": kinds.get(latest["period"], charts.COMMON),
                 "benchmark": benchmark_position(code, area),
+                "benchmark_worse_than": worse_than_share(code, area),
             }
         )
     return pd.DataFrame(rows)
@@ -64,6 +65,20 @@ def benchmark_position(code: str, area: str) -> str:
         return "no published comparison"
     latest = mine.sort_values("year").iloc[-1]
     return f"{common.text(latest['rank_in_words'])} ({common.text(latest['year'])})".strip()
+
+
+def worse_than_share(code: str, area: str) -> float | None:
+    """How far down the latest published ranking the area is, 0 (best) to 1 (worst), where
+    one direction is better; None where there is no ranking or neither direction is."""
+    benchmarks = data.mart("benchmarks")
+    if benchmarks.empty:
+        return None
+    mine = benchmarks[(benchmarks["indicator_code"] == code) & (benchmarks["area_code"] == area)]
+    mine = mine.dropna(subset=["rank", "authorities_ranked"])
+    if mine.empty or common.text(mine["better"].iloc[-1]) not in ("up", "down"):
+        return None
+    latest = mine.sort_values("year").iloc[-1]
+    return float(latest["rank"]) / float(latest["authorities_ranked"])
 
 
 def open_questions(area: str) -> pd.DataFrame:
@@ -117,11 +132,20 @@ def this_quarter(figures: pd.DataFrame, questions: pd.DataFrame, returns: pd.Dat
             + (f"; late or missing: {_list(sorted(late['agency_name'].dropna()))}." if len(late)
                else ", none late.")
         )  # fmt: skip
-    ranked = figures[figures["benchmark"] != "no published comparison"]
+    # the most telling published facts: where the area ranks furthest down among all
+    # authorities (only where one direction is better)
+    ranked = figures.dropna(subset=["benchmark_worse_than"])
+    ranked = ranked[ranked["benchmark_worse_than"] >= 0.75].sort_values(
+        "benchmark_worse_than", ascending=False
+    )
     if not ranked.empty:
         words.append(
-            "Published statistics: "
-            + "; ".join(f"{r.label.lower()}, {r.benchmark}" for r in ranked.head(3).itertuples())
+            "In the latest published statistics the area is in the worst quarter of local "
+            "authorities for "
+            + "; ".join(
+                f"{r.label.lower()} ({r.benchmark.split(';')[0].lower()})"
+                for r in ranked.head(3).itertuples()
+            )
             + "."
         )
     return " ".join(words)

@@ -499,3 +499,29 @@ def test_an_unexpected_error_shows_no_traceback_or_server_path(setting, details_
     shown = " ".join([at.exception[0].message, *at.exception[0].stack_trace])
     assert ("/srv/pqa/data" in shown) is details_shown
     assert ("Traceback" in shown or "line 1" in shown) is details_shown
+
+
+def test_the_paragraph_names_the_worst_published_rankings():
+    """The most telling published fact (the area last of every authority) is in the words."""
+    import pandas as pd
+
+    from dashboard import charts, summary
+
+    figures = pd.DataFrame(
+        {
+            "label": ["Re-referral rate", "Referrals", "Care leavers in work"],
+            "period": ["2026-27 Q2"] * 3,
+            "variation": [charts.COMMON] * 3,
+            "benchmark": [
+                "Ranked 153 of 153 local authorities; 1 is the lowest figure (2024-25)",
+                "Ranked 150 of 153 local authorities; neither is better (2024-25)",
+                "Ranked 71 of 152 local authorities (2024-25)",
+            ],
+            "benchmark_worse_than": [1.0, None, 71 / 152],
+        }
+    )
+    questions = pd.DataFrame(columns=["group", "agency_name"])
+    words = summary.this_quarter(figures, questions, pd.DataFrame())
+    assert "worst quarter of local authorities for re-referral rate (ranked 153 of 153" in words
+    assert "referrals (" not in words and "care leavers" not in words  # neutral, or mid-table
+    assert "no figure moved by more than usual variation explains" in words
