@@ -294,3 +294,23 @@ def test_the_phone_menu_closes_after_a_tap(server, browser):
         page.wait_for_function(MENU_SHUT, timeout=10_000)
     finally:
         page.close()
+
+
+def test_focus_is_always_visible(server, browser):
+    """Moving through the page with the keyboard, whatever has focus has an outline."""
+    page = open_page(browser, server, "questions", 1440)
+    try:
+        seen = []
+        for _ in range(8):
+            page.keyboard.press("Tab")
+            seen.append(
+                page.evaluate(
+                    "() => { const e = document.activeElement, s = getComputedStyle(e); "
+                    "return [e.tagName + ' ' + (e.getAttribute('aria-label') || e.textContent)"
+                    ".slice(0, 40), s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+                )
+            )
+        hidden = [name for name, style, width in seen if style == "none" or width < 2]
+        assert hidden == [], seen
+    finally:
+        page.close()

@@ -21,11 +21,16 @@ mine = status[status["area_code"] == common.area()].assign(
 if mine.empty:
     st.info("No returns have been loaded for this area yet.")
 else:
-    st.altair_chart(charts.status_grid(mine), width="stretch")
+    quarters = sorted(mine["period"].unique())
+    every = st.checkbox(f"Every quarter since {quarters[0]}", value=False)
+    recent = quarters if every else quarters[-8:]  # two years fit a phone's width
+    st.altair_chart(charts.status_grid(mine[mine["period"].isin(recent)]), width="stretch")
     counts = mine["status"].value_counts()
     st.caption(
-        "Grid of returns by agency and quarter, each cell saying received, late, "
-        "missing or awaited: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + "."
+        "Grid of returns by agency and quarter: a tick for a return received, otherwise "
+        "late, missing or awaited written in the cell. In every quarter: "
+        + ", ".join(f"{n} {s}" for s, n in counts.items())
+        + "."
     )
     needing = mine[mine["status"].isin(["missing", "late", "awaited"])]
     st.header("Returns missing, late or awaited")
