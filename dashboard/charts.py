@@ -194,7 +194,7 @@ def quarterly_chart(
     # lines in one legend (colour and dash), each quarter's variation in a second one
     colour = _scale({name: c for name, (c, _) in series.items()})
     dash = alt.Scale(domain=list(series), range=[d for _, d in series.values()])
-    line_legend = alt.Legend(title="Lines", symbolType="stroke")
+    line_legend = alt.Legend(title="Lines", symbolType="stroke", titleColor=TEXT_COLOUR)
     present = {k: v for k, v in VARIATION_COLOURS.items() if k in set(kinds)}
     values = pd.concat([this_year["value"], last_year["value"]])
     zero = starts_at_zero(values)
@@ -252,7 +252,9 @@ def quarterly_chart(
             fill=alt.Fill(
                 "variation:N",
                 scale=_scale(present),
-                legend=alt.Legend(title="Each quarter", orient="bottom"),
+                legend=alt.Legend(
+                    title="Each quarter", orient="bottom", columns=1, titleColor=TEXT_COLOUR
+                ),
             ),
             shape=alt.Shape("flagged:N", scale=None, legend=None),
             size=alt.condition("datum.flagged == 'triangle-up'", alt.value(200), alt.value(60)),
