@@ -525,3 +525,25 @@ def test_the_paragraph_names_the_worst_published_rankings():
     assert "worst quarter of local authorities for re-referral rate (ranked 153 of 153" in words
     assert "referrals (" not in words and "care leavers" not in words  # neutral, or mid-table
     assert "no figure moved by more than usual variation explains" in words
+
+
+def test_an_analyst_starts_a_refresh_and_sees_it_finish(refreshed):
+    """The button runs the real `pqa refresh` in its own process; the page shows it running,
+    then that it published."""
+    import json
+    import time
+
+    from pipeline.core import paths
+
+    before = json.loads(paths.last_refresh_path().read_text(encoding="utf-8"))["run_id"]
+    at = open_page(app(), "load")
+    next(b for b in at.button if b.label == "Start a refresh now").click().run()
+    assert not at.exception
+    deadline = time.monotonic() + 300  # a limit on waiting, not a measure of speed
+    while not any("The refresh finished" in s.value for s in at.success):
+        assert time.monotonic() < deadline, texts(at)
+        time.sleep(2)
+        at.run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+    after = json.loads(paths.last_refresh_path().read_text(encoding="utf-8"))
+    assert after["run_id"] != before and after["outcome"] == "succeeded"
