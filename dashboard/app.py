@@ -7,36 +7,45 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, style
 from dashboard.access import LOCAL_MODE, ROLE_NAMES, current_person
 from pipeline.flags.review_log import ReviewLogBusy, ReviewLogDamaged
 
-PAGES = [  # file, title, icon, the roles that may open it
-    ("pages/overview.py", "Overview", ":material/dashboard:", ("analyst", "pqa", "executive")),
-    (
-        "pages/explorer.py",
-        "Indicator explorer",
-        ":material/monitoring:",
-        ("analyst", "pqa", "executive"),
-    ),
-    ("pages/questions.py", "Flagged questions", ":material/help:", ("pqa", "executive")),
-    ("pages/returns.py", "Returns and data quality", ":material/fact_check:", ("analyst", "pqa")),
-    ("pages/load.py", "Load a return", ":material/upload_file:", ("analyst",)),
-    (
-        "pages/definitions.py",
-        "Definitions and glossary",
-        ":material/menu_book:",
-        ("analyst", "pqa", "executive"),
-    ),
-]
+# file, title, address, the roles that may open it. Every page has its own address, so a link
+# to /overview or /questions opens that page. The menu has no icons: Streamlit draws them from
+# an icon font, and a screen reader reads the icon's name aloud ("upload_file Load a return").
+PAGES = [
+    ("views/overview.py", "Overview", "overview", ("analyst", "pqa", "executive")),
+    ("views/explorer.py", "Indicator explorer", "explorer", ("analyst", "pqa", "executive")),
+    ("views/questions.py", "Flagged questions", "questions", ("pqa", "executive")),
+    ("views/returns.py", "Returns and data quality", "returns", ("analyst", "pqa")),
+    ("views/load.py", "Load a return", "load", ("analyst",)),
+    ("views/definitions.py", "Definitions and glossary", "definitions",
+     ("analyst", "pqa", "executive")),
+]  # fmt: skip
 
-st.set_page_config(page_title="Safeguarding partnership indicators", layout="wide")
+st.set_page_config(
+    page_title="Safeguarding partnership indicators",
+    layout="wide",
+    initial_sidebar_state="auto",  # open on a wide screen, closed on a phone
+)
+style.apply()
 person = current_person()
 if person is None:
     st.stop()
 st.session_state["person"] = person
 
-allowed = [st.Page(f, title=t, icon=i) for f, t, i, roles in PAGES if person.may(*roles)]
+allowed = [
+    st.Page(f, title=t, url_path=address) for f, t, address, roles in PAGES if person.may(*roles)
+]
+
+
+def _first_page() -> None:
+    """The root address opens the first page at its own address (the root page of
+    st.navigation has no address of its own, so /overview would otherwise not be found)."""
+    st.switch_page(allowed[0])
+
+
 if not allowed:
     st.title("Safeguarding partnership indicators")
     st.warning(
@@ -76,7 +85,8 @@ with st.sidebar:
         st.session_state["area"] = None
 
 try:
-    st.navigation(allowed).run()
+    root = st.Page(_first_page, title="Start", url_path="start", default=True, visibility="hidden")
+    st.navigation([root, *allowed]).run()
 except ReviewLogBusy as exc:  # expected now and then: say so in words, not a traceback
     st.warning(f"Busy: {exc}")
 except ReviewLogDamaged as exc:  # an operator restores a copy (docs/keep.md)

@@ -28,12 +28,37 @@ def area() -> str:
     return st.session_state["area"]
 
 
+def area_name() -> str:
+    """The chosen area's name, as charts name its series."""
+    areas = data.mart("areas")
+    names = dict(zip(areas["area_code"], areas["area_name"])) if not areas.empty else {}
+    return names.get(area(), "This area")
+
+
 def published_or_stop() -> dict:
     try:
         return data.manifest()
     except data.NothingPublished as exc:
         st.info(str(exc))
         st.stop()
+
+
+def text(value) -> str:
+    """Text for a screen, a form or an export: nothing missing ever reads "nan" or "None"."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    words = str(value).strip()
+    return "" if words in ("nan", "NaN", "None", "<NA>", "NaT") else words
+
+
+def when(stamp) -> str:
+    """A recorded time in words, e.g. "14:05 on 3 March 2026" (UTC)."""
+    from datetime import datetime
+
+    try:
+        return f"{datetime.fromisoformat(str(stamp)):%H:%M on %-d %B %Y}"
+    except ValueError:
+        return text(stamp)
 
 
 def figure(value, kind: str) -> str:
@@ -52,3 +77,17 @@ def travel(change, better: str) -> str:
 def metric_colour(better: str) -> str:
     """st.metric's delta colour: green for better, red for worse, grey when neutral."""
     return {"up": "normal", "down": "inverse"}.get(better, "off")
+
+
+def shown(frame):
+    """A table as the screen shows it: a missing value is a blank cell (Streamlit would write
+    "None"), and a number keeps one decimal place only where it has one."""
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        return frame
+    numbers = frame.select_dtypes("float").columns
+    return frame.style.format(
+        {c: (lambda v: "" if v != v else f"{v:,.1f}".removesuffix(".0")) for c in numbers},
+        na_rep="",
+    )

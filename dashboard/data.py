@@ -97,3 +97,8 @@ def latest_period_with_data(area: str | None) -> str | None:
     quarterly = mart("indicator_quarterly")
     with_values = quarterly[quarterly["value"].notna() & (quarterly["area_code"] == area)]
     return None if with_values.empty else str(with_values["period"].max())
+
+
+def review_log_change() -> int:
+    """Grows with every recorded response (for caching what is made from the questions)."""
+    return review_log.last_change()

@@ -146,7 +146,7 @@ def dashboard_seconds(data: Path) -> dict[str, dict[str, float]]:
         started = time.perf_counter()
         at = AppTest.from_file(app, default_timeout=300).run()
         if page != "overview":
-            at.switch_page(f"pages/{page}.py").run()
+            at.switch_page(f"views/{page}.py").run()
         cold = time.perf_counter() - started
         assert not at.exception, [e.value for e in at.exception]
         warm = []

@@ -32,18 +32,21 @@ def dashboard(data: Path, port: int | None = None, *options: str) -> Iterator[st
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none", *options]  # fmt: skip
     environment = {**os.environ, "PQA_DATA_DIR": str(data)}
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=subprocess.PIPE,
+    # the server's own log, beside the data folder, to read when a page shows an error
+    log = open(data.parent / "dashboard.log", "w", encoding="utf-8")  # noqa: SIM115
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=log,
                                stderr=subprocess.STDOUT, text=True)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(process, url)
+        _wait_until_healthy(process, url, data.parent / "dashboard.log")
         yield url
     finally:
         process.terminate()
         process.wait(timeout=20)
+        log.close()
 
 
-def _wait_until_healthy(process: subprocess.Popen, url: str) -> None:
+def _wait_until_healthy(process: subprocess.Popen, url: str, log: Path) -> None:
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -52,6 +55,6 @@ def _wait_until_healthy(process: subprocess.Popen, url: str) -> None:
                     return
         except OSError:
             pass
-        assert process.poll() is None, process.stdout.read()
+        assert process.poll() is None, log.read_text(encoding="utf-8")
         assert time.monotonic() < deadline, "the dashboard did not start"
         time.sleep(0.3)

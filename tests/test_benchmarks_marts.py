@@ -342,7 +342,7 @@ def test_the_explorer_shows_published_statistics_and_the_reconciliation(refreshe
 
     monkeypatch.setenv("PQA_DATA_DIR", str(refreshed))
     at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=60).run()
-    at.switch_page("pages/explorer.py").run()
+    at.switch_page("views/explorer.py").run()
     at.radio[0].set_value("Search").run()
     at.text_input[0].set_value("referrals to children").run()
     next(s for s in at.selectbox if s.label == "Indicator").set_value("referrals").run()

@@ -83,7 +83,7 @@ def roles_file(tmp_path, monkeypatch):
 def open_page(at: AppTest, page: str) -> AppTest:
     at.run()
     if page != "overview":
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"views/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -122,7 +122,7 @@ def test_each_role_sees_only_its_pages(published, roles_file, role):
         at = app(role)
         at.run()
         with pytest.raises(ValueError, match="Could not find a navigation page"):
-            at.switch_page(f"pages/{page}.py")
+            at.switch_page(f"views/{page}.py")
 
 
 def test_sign_in_is_required_when_a_provider_is_configured(published):
@@ -143,17 +143,37 @@ def test_a_person_without_a_role_sees_no_figures(published, roles_file):
     assert not at.metric and not at.dataframe
 
 
-def test_overview_shows_the_latest_figures_and_open_questions(published):
+def test_the_first_screen_says_what_a_chair_needs(published):
     at = open_page(app(), "overview")
-    assert "Data up to **2026-27 Q2**" in texts(at)
-    assert "The last refresh succeeded" in texts(at)
-    flags = published_flags(published)
-    open_count = sum(f["indicated"] and f["status"] != "closed" for f in flags)
-    metrics = {m.label: m for m in at.metric}
-    assert metrics["Open questions for the executive group"].value == str(open_count)
-    families = metrics["Families with children living in bed and breakfast"]
+    headers = [h.value for h in at.header]
+    assert headers[:2] == ["This quarter", "Questions waiting for an answer (5 about this year)"]
+    paragraph = at.markdown[0].value if "In 2026-27 Q2" in at.markdown[0].value else texts(at)
+    assert "In 2026-27 Q2, the latest quarter with figures, 2 figures moved the wrong way" in (
+        paragraph
+    )
+    assert "5 questions about this year are waiting for an answer" in paragraph
+    assert "7 of 7 returns for 2026-27 Q2 are in, none late." in paragraph
+    assert "Data up to 2026-27 Q2" in texts(at) and "The last refresh succeeded" in texts(at)
+    waiting = at.dataframe[0].value
+    assert len(waiting) == 5 and set(waiting["Kind"]) <= {
+        "Concerns", "Improvements", "Changes where neither direction is better",
+        "Questions about the data",
+    }  # fmt: skip
+    assert set(waiting["Quarter"]) >= {"2026-27 Q1"}  # about this year, not 2021-22 to 2024-25
+    by_age = at.dataframe[1].value
+    open_flags = [
+        f for f in published_flags(published)
+        if f["indicated"] and f["status"] in ("open", "response requested")
+    ]  # fmt: skip
+    assert by_age["All"].sum() == len(open_flags)  # answered questions are not counted
+    # every tile has its full name above it, grouped by the partnership's priorities
+    names = {m.value.strip("*") for m in at.markdown}
+    assert "Referrals within 12 months of a previous referral" in names
+    families = next(m for m in at.metric if m.label.startswith("Families with children"))
     assert families.value == "27"
     assert "worse" not in families.delta and "better" in families.delta  # 27 against 35
+    assert any("Variation: special cause: concern" in c.value for c in at.caption)
+    assert "Front door" in [s.value for s in at.subheader]
 
 
 def test_the_explorer_shows_a_chart_a_table_and_downloads(published):
@@ -217,9 +237,52 @@ def test_a_bad_return_is_refused_with_its_errors_and_changes_nothing(refreshed, 
     at.file_uploader[0].set_value(("bad.csv", bad.read_bytes(), "text/csv")).run()
     assert not at.exception
     assert any("is refused: nothing was loaded" in e.value for e in at.error)
-    assert any("row 2" in e.value for e in at.error)
+    listed = next(d.value for d in at.dataframe if "Where" in d.value.columns)
+    assert any("row 2" in where for where in listed["Where"])
     assert not any(b.label == "Load this return" for b in at.button)
     assert _submissions(refreshed) == 154
+
+
+def test_the_load_preview_shows_the_figures_against_the_quarter_before(refreshed):
+    at = open_page(app(), "load")
+    # a correction of the Isle of Wight's housing return for 2024-25 Q3
+    corrected = (
+        (SAMPLE_DIR / "housing_E06000046_2024-25_Q3.csv")
+        .read_bytes()
+        .replace(b"families_in_bed_and_breakfast,41", b"families_in_bed_and_breakfast,410")
+    )
+    at.file_uploader[0].set_value(("housing_correction.csv", corrected, "text/csv")).run()
+    assert not at.exception
+    preview = next(d.value for d in at.dataframe if "This return" in d.value.columns)
+    families = preview.set_index("Indicator").loc[
+        "Families with children living in bed and breakfast"
+    ]
+    assert families["This return"] == "410"  # ten times the quarter before stands out
+    assert families["Published for the quarter before"] == "36"
+    assert families["Change"] == "+374.0"
+    assert "appear on the other pages after the next refresh" in texts(at)
+    assert any(b.label == "Start a refresh now" for b in at.button)
+    assert _submissions(refreshed) == 154  # nothing loaded until confirmed
+
+
+def test_every_problem_in_a_return_is_counted_and_listed(refreshed, tmp_path):
+    at = open_page(app(), "load")
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        [
+            ["E06000046", "2026-27 Q2", "families_in_bed_and_breakfast", -3, "", ""],
+            ["E06000046", "2026-27 Q2", "children_in_bed_and_breakfast", -5, "", ""],
+        ],
+    )
+    at.file_uploader[0].set_value(("bad.csv", bad.read_bytes(), "text/csv")).run()
+    assert not at.exception
+    summary = next(m.value for m in at.markdown if " error" in m.value and "quer" in m.value)
+    listed = next(d.value for d in at.dataframe if "Where" in d.value.columns)
+    errors = (listed["Kind"] == "Error").sum()
+    assert errors >= 2 and summary.startswith(f"**{errors} errors, ")
+    for row in ("row 2,", "row 3,"):  # both rows' problems, in one pass
+        assert any(row in where for where in listed["Where"]), row
+    assert any(b.label == "Download the validation report (CSV)" for b in at.get("download_button"))
 
 
 def _submissions(folder) -> int:
@@ -257,9 +320,51 @@ def test_a_response_saved_meanwhile_by_someone_else_is_not_overwritten(refreshed
     review_log.update(flag_id, "another member", response="Their answer, saved first.")
     widget(at.text_area, "Response").set_value("My answer, typed meanwhile.")
     at.button[0].click().run()
-    assert any("Not saved" in e.value and "another member" in e.value for e in at.error)
+    clash = next(e.value for e in at.error if e.value.startswith("Not saved"))
+    assert "another member changed this question at" in clash and "(UTC)" in clash
+    assert "changed by you" not in clash and flag_id not in clash  # a name, not a hash
+    theirs, yours = (t.value for t in at.table[:2])
+    assert theirs.loc["Response", "Their version"] == "Their answer, saved first."
+    assert yours.loc["Response", "Yours"] == "My answer, typed meanwhile."
+    assert widget(at.text_area, "Response").value == "My answer, typed meanwhile."  # kept
     row = next(f for f in review_log.flags() if f["flag_id"] == flag_id)
     assert row["response"] == "Their answer, saved first." and row["version"] == 2
+    at.button[0].click().run()  # having seen theirs, saving again records yours
+    assert "Recorded." in texts(at)
+    row = next(f for f in review_log.flags() if f["flag_id"] == flag_id)
+    assert row["response"] == "My answer, typed meanwhile." and row["version"] == 3
+
+
+def test_the_questions_are_sorted_for_a_chair(published):
+    at = open_page(app(), "questions")
+    headers = [h.value for h in at.header]
+    assert headers[0].startswith("Concerns (") and headers[1].startswith("Improvements (")
+    concerns = at.dataframe[0].value
+    assert list(concerns.columns) == [
+        "Question", "Quarter", "Open for", "Agency asked", "Status", "Owner"
+    ]  # fmt: skip
+    # current questions are about the last four quarters; older ones are kept apart
+    earlier = next(e for e in at.expander if e.label.startswith("Earlier quarters ("))
+    old = earlier.dataframe[0].value
+    assert len(old) > 20 and all(q < "2025-26 Q3" for q in old["Quarter"])
+    current = [d.value for d in at.dataframe if "Open for" in d.value.columns]
+    current = [frame for frame in current if not frame.equals(old)]
+    assert current and all(q >= "2025-26 Q3" for frame in current for q in frame["Quarter"])
+    words = texts(at)
+    assert "about 1 in" in words or "Raised because of" in words
+    for raw in ("xmr", "p_value", "limits", '"baseline"', "nan", "None"):
+        assert raw not in words, raw
+
+
+def test_the_form_never_shows_or_saves_nan(refreshed, roles_file):
+    at = open_page(app("executive"), "questions")
+    flag_id = widget(at.selectbox, "Look at one question").value
+    assert widget(at.text_input, "Owner").value == ""
+    assert widget(at.text_area, "Response").value == ""
+    assert widget(at.text_area, "Impact").value == ""
+    at.button[0].click().run()
+    row = next(f for f in review_log.flags() if f["flag_id"] == flag_id)
+    assert row["owner"] in ("", None) and row["impact"] in ("", None)
 
 
 def test_an_owner_or_response_can_be_cleared(refreshed, roles_file):
@@ -394,3 +499,51 @@ def test_an_unexpected_error_shows_no_traceback_or_server_path(setting, details_
     shown = " ".join([at.exception[0].message, *at.exception[0].stack_trace])
     assert ("/srv/pqa/data" in shown) is details_shown
     assert ("Traceback" in shown or "line 1" in shown) is details_shown
+
+
+def test_the_paragraph_names_the_worst_published_rankings():
+    """The most telling published fact (the area last of every authority) is in the words."""
+    import pandas as pd
+
+    from dashboard import charts, summary
+
+    figures = pd.DataFrame(
+        {
+            "label": ["Re-referral rate", "Referrals", "Care leavers in work"],
+            "period": ["2026-27 Q2"] * 3,
+            "variation": [charts.COMMON] * 3,
+            "benchmark": [
+                "Ranked 153 of 153 local authorities; 1 is the lowest figure (2024-25)",
+                "Ranked 150 of 153 local authorities; neither is better (2024-25)",
+                "Ranked 71 of 152 local authorities (2024-25)",
+            ],
+            "benchmark_worse_than": [1.0, None, 71 / 152],
+        }
+    )
+    questions = pd.DataFrame(columns=["group", "agency_name"])
+    words = summary.this_quarter(figures, questions, pd.DataFrame())
+    assert "worst quarter of local authorities for re-referral rate (ranked 153 of 153" in words
+    assert "referrals (" not in words and "care leavers" not in words  # neutral, or mid-table
+    assert "no figure moved by more than usual variation explains" in words
+
+
+def test_an_analyst_starts_a_refresh_and_sees_it_finish(refreshed):
+    """The button runs the real `pqa refresh` in its own process; the page shows it running,
+    then that it published."""
+    import json
+    import time
+
+    from pipeline.core import paths
+
+    before = json.loads(paths.last_refresh_path().read_text(encoding="utf-8"))["run_id"]
+    at = open_page(app(), "load")
+    next(b for b in at.button if b.label == "Start a refresh now").click().run()
+    assert not at.exception
+    deadline = time.monotonic() + 300  # a limit on waiting, not a measure of speed
+    while not any("The refresh finished" in s.value for s in at.success):
+        assert time.monotonic() < deadline, texts(at)
+        time.sleep(2)
+        at.run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+    after = json.loads(paths.last_refresh_path().read_text(encoding="utf-8"))
+    assert after["run_id"] != before and after["outcome"] == "succeeded"

@@ -328,7 +328,7 @@ def test_the_dashboard_refuses_an_upload_over_the_limit_unread(tmp_path: Path) -
 
     at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=60)
     at.run()
-    at.switch_page("pages/load.py").run()
+    at.switch_page("views/load.py").run()
     for size, expected in (
         (MAX_FILE_BYTES + 1, "a return is at most 10 MB"),
         (MAX_FILE_BYTES - 1, "are ready to load"),

@@ -21,19 +21,24 @@ mine = status[status["area_code"] == common.area()].assign(
 if mine.empty:
     st.info("No returns have been loaded for this area yet.")
 else:
-    st.altair_chart(charts.status_grid(mine), width="stretch")
+    quarters = sorted(mine["period"].unique())
+    every = st.checkbox(f"Every quarter since {quarters[0]}", value=False)
+    recent = quarters if every else quarters[-8:]  # two years fit a phone's width
+    st.altair_chart(charts.status_grid(mine[mine["period"].isin(recent)]), width="stretch")
     counts = mine["status"].value_counts()
     st.caption(
-        "Grid of returns by agency and quarter, each cell saying received, late, "
-        "missing or awaited: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + "."
+        "Grid of returns by agency and quarter: a tick for a return received, otherwise "
+        "late, missing or awaited written in the cell. In every quarter: "
+        + ", ".join(f"{n} {s}" for s, n in counts.items())
+        + "."
     )
     needing = mine[mine["status"].isin(["missing", "late", "awaited"])]
-    st.subheader("Returns missing, late or awaited")
+    st.header("Returns missing, late or awaited")
     if needing.empty:
         st.write("Every return due has come in on time.")
     else:
         st.dataframe(
-            needing[["agency_name", "period", "status", "return_due_date"]],
+            common.shown(needing[["agency_name", "period", "status", "return_due_date"]]),
             hide_index=True,
             width="stretch",
         )
@@ -44,31 +49,41 @@ else:
             + ", ".join(f"{r.agency_name} {r.period}" for r in corrected.itertuples())
         )
 
-st.subheader("Validation queries")
+st.header("Validation queries")
 queries = data.mart("validation_queries")
 queries = queries[queries["area_code"] == common.area()]
 if queries.empty:
     st.write("No return that counts raised a query.")
 else:
     st.dataframe(
-        queries.assign(agency=queries["agency"].map(names))[
-            ["agency", "period", "file_name", "rule_code", "source_row", "source_column", "message"]
-        ].rename(
-            columns={
-                "agency": "Agency",
-                "period": "Quarter",
-                "file_name": "File",
-                "rule_code": "Rule",
-                "source_row": "Row",
-                "source_column": "Column",
-                "message": "Query",
-            }
+        common.shown(
+            queries.assign(agency=queries["agency"].map(names))[
+                [
+                    "agency",
+                    "period",
+                    "file_name",
+                    "rule_code",
+                    "source_row",
+                    "source_column",
+                    "message",
+                ]
+            ].rename(
+                columns={
+                    "agency": "Agency",
+                    "period": "Quarter",
+                    "file_name": "File",
+                    "rule_code": "Rule",
+                    "source_row": "Row",
+                    "source_column": "Column",
+                    "message": "Query",
+                }
+            )
         ),
         hide_index=True,
         width="stretch",
     )
 
-st.subheader("Checks before publishing")
+st.header("Checks before publishing")
 results = data.mart("expectation_results")
 st.write(
     f"The published data passed {manifest['validation']['passed']} checks, with "
@@ -81,14 +96,16 @@ if published_nothing(last, manifest):
         + "; ".join(last.get("problems") or [last["outcome"]])
     )
 st.dataframe(
-    results[["suite", "description", "success", "unexpected_count", "examples"]].rename(
-        columns={
-            "suite": "Checks",
-            "description": "What is checked",
-            "success": "Passed",
-            "unexpected_count": "Rows failing",
-            "examples": "Examples",
-        }
+    common.shown(
+        results[["suite", "description", "success", "unexpected_count", "examples"]].rename(
+            columns={
+                "suite": "Checks",
+                "description": "What is checked",
+                "success": "Passed",
+                "unexpected_count": "Rows failing",
+                "examples": "Examples",
+            }
+        )
     ),
     hide_index=True,
     width="stretch",

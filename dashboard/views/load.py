@@ -7,10 +7,12 @@ import logging
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
-from dashboard import common
+from dashboard import common, data, refreshing
 from pipeline.core.catalogue import DEFAULT_AREA, load_catalogue
+from pipeline.core.text_cells import frame_to_csv
 from pipeline.ingest.load import load_returns
 from pipeline.ingest.returns.contract import MAX_FILE_BYTES, MAX_FILE_MB
 from pipeline.ingest.returns.findings import errors, queries
@@ -20,8 +22,9 @@ from pipeline.ingest.warehouse import WarehouseBusy
 who = common.require("analyst")
 st.title("Load a return")
 catalogue = load_catalogue()
+refreshing.panel(who)
 
-st.subheader("1. Get the template")
+st.header("1. Get the template")
 agency = st.selectbox("Agency", list(catalogue.agencies), format_func=catalogue.agencies.get)
 with tempfile.TemporaryDirectory() as folder:
     template = write_template(
@@ -34,7 +37,7 @@ with tempfile.TemporaryDirectory() as folder:
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
-st.subheader("2. Upload the filled-in return")
+st.header("2. Upload the filled-in return")
 upload = st.file_uploader(
     f"A return (.xlsx or .csv, at most {MAX_FILE_MB} MB)", type=["xlsx", "csv"]
 )
@@ -48,11 +51,92 @@ if upload.size > MAX_FILE_BYTES:  # refused before it is read or written anywher
     st.stop()
 
 
-def report_findings(findings) -> None:
-    for finding in errors(findings):
-        st.error(finding.describe())
-    for finding in queries(findings):
-        st.warning(finding.describe())
+def report_findings(findings, name: str) -> None:
+    """Every problem found, counted, listed and downloadable (the findings never repeat a
+    file's content: they say where and which rule, so a child's details are never shown)."""
+    found_errors, found_queries = errors(findings), queries(findings)
+    if not findings:
+        st.write("No errors and no queries.")
+        return
+    st.write(
+        f"**{len(found_errors)} error{'s' if len(found_errors) != 1 else ''}, "
+        f"{len(found_queries)} quer{'ies' if len(found_queries) != 1 else 'y'}.** "
+        "An error stops the return loading; a query is loaded with the return for the "
+        "agency to answer."
+    )
+    listed = pd.DataFrame(
+        [
+            {
+                "Kind": "Error" if f in found_errors else "Query",
+                "Rule": f.rule,
+                "Where": f.location.describe(),
+                "What to do": common.text(f.message),
+            }
+            for f in [*found_errors, *found_queries]
+        ]
+    )
+    st.dataframe(common.shown(listed), hide_index=True, width="stretch")
+    st.download_button(
+        "Download the validation report (CSV)",
+        frame_to_csv(listed),  # text as text, never a formula
+        file_name=f"{Path(name).stem}-validation.csv",
+        mime="text/csv",
+    )
+
+
+def preview(submissions) -> None:
+    """The figures about to be loaded beside the same indicator's figure the quarter before,
+    so a slip (a wrong column, a figure ten times too big) is seen before confirming."""
+    indicators = load_catalogue_labels()
+    published = published_quarters()
+    rows = []
+    for (area, period), figures in submissions.items():
+        before = previous_quarter(period)
+        for f in figures:
+            last = published.get((area, before, f.indicator_code))
+            change = None if last is None else f.value - last
+            rows.append(
+                {
+                    "Quarter": period,
+                    "Indicator": indicators.get(f.indicator_code, f.indicator_code),
+                    "This return": _number(f.value),
+                    "Published for the quarter before": _number(last),
+                    "Change": "" if change is None else f"{change:+,.1f}",
+                }
+            )
+    frame = pd.DataFrame(rows)
+    st.header("4. Check the figures")
+    st.caption(
+        "The figures in this return beside those published for the quarter before. A blank "
+        "means no figure was published for it."
+    )
+    st.dataframe(common.shown(frame), hide_index=True, width="stretch")
+
+
+def _number(value) -> str:
+    """A figure as text, blank when there is none (never "None" or "nan")."""
+    return "" if value is None or value != value else f"{value:,.1f}".removesuffix(".0")
+
+
+def load_catalogue_labels() -> dict[str, str]:
+    return {code: i.label for code, i in catalogue.indicators.items()}
+
+
+def published_quarters() -> dict[tuple[str, str, str], float]:
+    try:
+        quarterly = data.mart("indicator_quarterly")
+    except data.NothingPublished:
+        return {}
+    shown = quarterly.dropna(subset=["value"])
+    return {(r.area_code, r.period, r.indicator_code): float(r.value) for r in shown.itertuples()}
+
+
+def previous_quarter(period: str) -> str:
+    """ "2025-26 Q1" comes after "2024-25 Q4"."""
+    year, quarter = int(period[:4]), int(period[-1])
+    if quarter > 1:
+        return f"{period[:7]} Q{quarter - 1}"
+    return f"{year - 1}-{str(year)[-2:]} Q4"
 
 
 def check_then_load(path: Path) -> None:
@@ -66,8 +150,8 @@ def check_then_load(path: Path) -> None:
         )
         return
     outcome = checked.outcomes[0]
-    st.subheader("3. Validation report")
-    report_findings(outcome.result.findings)
+    st.header("3. Validation report")
+    report_findings(outcome.result.findings, path.name)
     if checked.refused:
         st.error(
             f"{path.name} is refused: nothing was loaded. Correct the errors above and "
@@ -80,6 +164,7 @@ def check_then_load(path: Path) -> None:
     submissions = outcome.result.submissions()
     figures = sum(len(f) for f in submissions.values())
     periods = ", ".join(sorted(period for _, period in submissions))
+    preview(submissions)
     st.success(
         f"No errors: {figures} figure(s) for "
         f"{catalogue.agencies[outcome.result.agency]}, {periods}, are ready to load."
@@ -97,8 +182,7 @@ def check_then_load(path: Path) -> None:
         )
         st.success(
             f"Loaded {submission.figure_count} figure(s) as submission "
-            f"{submission.submission_id}{replaced}. They appear here after the next "
-            "refresh."
+            f"{submission.submission_id}{replaced}. {refreshing.when_figures_appear()}"
         )
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, common, data
+from dashboard import published as published_statistics
 from pipeline.core.text_cells import frame_to_csv, frames_to_excel
 
 common.require("analyst", "pqa", "executive")
@@ -41,19 +42,18 @@ years = annual[
     (annual["area_code"] == common.area()) & (annual["indicator_code"] == code)
 ].sort_values("financial_year")
 flags = data.flags()
-flagged = (
-    sorted(
-        flags.loc[
-            (flags["indicator_code"] == code)
-            & (flags["area_code"] == common.area())
-            & flags["indicated"]
-            & flags["period"].str.contains(" Q"),
-            "period",
-        ]
-    )
+raised = (
+    flags[
+        (flags["indicator_code"] == code)
+        & (flags["area_code"] == common.area())
+        & flags["indicated"]
+        & flags["period"].str.contains(" Q")
+    ]
     if not flags.empty
-    else []
+    else flags
 )
+flagged = sorted(raised["period"]) if not raised.empty else []
+directions = dict(zip(raised["period"], raised["direction"])) if not raised.empty else {}
 
 st.header(meta["label"])
 st.write(meta["definition"])
@@ -69,7 +69,17 @@ if series["value"].notna().sum() == 0:
 chart_side, table_side = st.columns([3, 2])
 limits = charts.usual_range_frame(series, meta["kind"])
 chart_side.altair_chart(
-    charts.quarterly_chart(series, meta["label"], meta["kind"], flagged), width="stretch"
+    charts.quarterly_chart(
+        series,
+        meta["label"],
+        meta["kind"],
+        flagged,
+        area_name=common.area_name(),
+        better=meta["better"],
+        flag_directions=directions,
+        code=code,
+    ),
+    width="stretch",
 )
 chart_side.caption(charts.describe(series, meta["label"], flagged, limits))
 table = series[
@@ -91,34 +101,59 @@ table = series[
         "rolling_four_quarter_value": "Four quarters to here",
     }
 )
-table_side.dataframe(table.iloc[::-1], hide_index=True, width="stretch")
+table_side.dataframe(common.shown(table.iloc[::-1]), hide_index=True, width="stretch")
 
 st.subheader("Financial years")
 year_side, year_table_side = st.columns([3, 2])
 if not years.empty:
-    year_side.altair_chart(charts.annual_chart(years, meta["label"]), width="stretch")
+    year_side.altair_chart(
+        charts.annual_chart(years, meta["label"], meta["kind"], code), width="stretch"
+    )
     year_side.caption(
         f"Bar chart of {meta['label'].lower()} by financial year (April to "
         "March), made the way the catalogue says; a paler bar is a year still in "
         "progress."
     )
     year_table_side.dataframe(
-        years[["financial_year", "value", "quarters_reported", "change_from_previous_year"]]
-        .rename(
-            columns={
-                "financial_year": "Year",
-                "value": "Figure",
-                "quarters_reported": "Quarters",
-                "change_from_previous_year": "Change on the year before",
-            }
-        )
-        .iloc[::-1],
+        common.shown(
+            years[["financial_year", "value", "quarters_reported", "change_from_previous_year"]]
+            .rename(
+                columns={
+                    "financial_year": "Year",
+                    "value": "Figure",
+                    "quarters_reported": "Quarters",
+                    "change_from_previous_year": "Change on the year before",
+                }
+            )
+            .iloc[::-1]
+        ),
         hide_index=True,
         width="stretch",
     )
 
-download = pd.concat([series.assign(table="quarterly"), years.assign(table="annual")])
-excel = frames_to_excel({"Quarters": series, "Years": years})  # text as text, never a formula
+# the comparators go with the area's own figures: every authority's published figure for
+# this indicator, the area's row first (as LAIT's download gives them)
+COMPARATOR_COLUMNS = ["year", "area_code", "area_name", "region_name", "area_value",
+                      "england_value", "region_value", "rank", "authorities_ranked",
+                      "quartile_in_words", "unit", "source_file"]  # fmt: skip
+comparators = published_statistics.every_authority(code)
+if not comparators.empty:
+    comparators = (
+        comparators.assign(is_this_area=comparators["area_code"] == common.area())
+        .sort_values(["is_this_area", "year", "area_name"], ascending=[False, True, True])
+        .loc[:, COMPARATOR_COLUMNS]
+    )
+download = pd.concat(
+    [
+        series.assign(table="quarterly"),
+        years.assign(table="annual"),
+        comparators.assign(table="published, every authority"),
+    ]
+)
+sheets = {"Quarters": series, "Years": years}
+if not comparators.empty:
+    sheets["Published, every authority"] = comparators
+excel = frames_to_excel(sheets)  # text as text, never a formula
 left, right = st.columns(2)
 left.download_button(
     "Download as CSV", frame_to_csv(download), file_name=f"{code}.csv", mime="text/csv"
@@ -162,48 +197,80 @@ if not benchmarks.empty:
             f", with statistical neighbours from the {model} model" if model else ""
         )
         graph_side, numbers_side = st.columns([3, 2])
-        graph_side.altair_chart(charts.benchmark_chart(long, meta["label"], title), width="stretch")
+        bands = published_statistics.quartiles(code)
+        bands = bands[bands["year"].isin(published["year"])]
+        graph_side.altair_chart(
+            charts.benchmark_chart(long, title, meta["kind"], area_name, bands),
+            width="stretch",
+        )
         latest = published.iloc[-1]
         graph_side.caption(
             f"Chart of the published figures for {area_name} by year, with "
             + ", ".join(v for k, v in names.items() if k != "area_value")
-            + f". {latest['rank_in_words']} {latest['quartile_in_words']} "
-            + (latest["neighbour_method"] if model else "")
+            + ", on the band from the lower to the upper quartile of every local authority. "
+            + f"{common.text(latest['rank_in_words'])} {common.text(latest['quartile_in_words'])} "
+            + (common.text(latest["neighbour_method"]) if model else "")
         )
         numbers_side.dataframe(
-            published[
-                [
-                    "year",
-                    "area_value",
-                    "england_value",
-                    "region_value",
-                    "neighbour_mean",
-                    "neighbour_median",
-                    "neighbours_with_figure",
-                    "rank",
-                    "authorities_ranked",
-                    "quartile_in_words",
+            common.shown(
+                published[
+                    [
+                        "year",
+                        "area_value",
+                        "england_value",
+                        "region_value",
+                        "neighbour_mean",
+                        "neighbour_median",
+                        "neighbours_with_figure",
+                        "rank",
+                        "authorities_ranked",
+                        "quartile_in_words",
+                    ]
                 ]
-            ]
-            .rename(
-                columns={
-                    "year": "Year",
-                    "area_value": area_name,
-                    "england_value": "England",
-                    "region_value": region,
-                    "neighbour_mean": "Neighbours' mean",
-                    "neighbour_median": "Neighbours' median",
-                    "neighbours_with_figure": "Neighbours with a figure",
-                    "rank": "Rank",
-                    "authorities_ranked": "Of",
-                    "quartile_in_words": "Quarter of authorities",
-                }
-            )
-            .iloc[::-1],
+                .rename(
+                    columns={
+                        "year": "Year",
+                        "area_value": area_name,
+                        "england_value": "England",
+                        "region_value": region,
+                        "neighbour_mean": "Neighbours' mean",
+                        "neighbour_median": "Neighbours' median",
+                        "neighbours_with_figure": "Neighbours with a figure",
+                        "rank": "Rank",
+                        "authorities_ranked": "Of",
+                        "quartile_in_words": "Quarter of authorities",
+                    }
+                )
+                .iloc[::-1]
+            ),
             hide_index=True,
             width="stretch",
         )
-        st.caption(f"Source: {latest['source_file']} (Department for Education).")
+        rank_side, neighbour_side = st.columns([3, 2])
+        if published["rank"].notna().any():
+            rank_side.altair_chart(
+                charts.rank_chart(published, meta["label"], area_name), width="stretch"
+            )
+            rank_side.caption(
+                f"Chart of {area_name}'s rank among every local authority by year, on bands for "
+                "the four quarters of authorities: "
+                + "; ".join(
+                    f"{r.year}: {int(r.rank)} of {int(r.authorities_ranked)}"
+                    for r in published.dropna(subset=["rank"]).itertuples()
+                )
+                + f". {common.text(latest['rank_in_words'])}"
+            )
+        named = published_statistics.neighbours(code, common.area(), model)
+        if not named.empty:
+            neighbour_side.markdown(f"**Statistical neighbours ({model} model), closest first**")
+            neighbour_side.dataframe(
+                common.shown(
+                    named.assign(Figure=[common.figure(v, meta["kind"]) for v in named["Figure"]])
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+        st.caption(f"Source: {common.text(latest['source_file'])} (Department for Education).")
 
 reconciliation = data.mart("reconciliation")
 if not reconciliation.empty:
@@ -213,27 +280,29 @@ if not reconciliation.empty:
     if not compared.empty:
         st.subheader("The partnership's own yearly figures against the published ones")
         st.dataframe(
-            compared[
-                [
-                    "financial_year",
-                    "local_value",
-                    "published_value",
-                    "difference",
-                    "comparison",
-                    "explanation",
+            common.shown(
+                compared[
+                    [
+                        "financial_year",
+                        "local_value",
+                        "published_value",
+                        "difference",
+                        "comparison",
+                        "explanation",
+                    ]
                 ]
-            ]
-            .rename(
-                columns={
-                    "financial_year": "Year",
-                    "local_value": "Own figure",
-                    "published_value": "Published",
-                    "difference": "Difference",
-                    "comparison": "Comparison",
-                    "explanation": "In words",
-                }
-            )
-            .iloc[::-1],
+                .rename(
+                    columns={
+                        "financial_year": "Year",
+                        "local_value": "Own figure",
+                        "published_value": "Published",
+                        "difference": "Difference",
+                        "comparison": "Comparison",
+                        "explanation": "In words",
+                    }
+                )
+                .iloc[::-1]
+            ),
             hide_index=True,
             width="stretch",
         )
