@@ -27,6 +27,8 @@ select c.indicator_code, left(c.period, 7) as financial_year,
            when 'ratio_of_sums' then
                round(case k.kind when 'proportion' then 100 else 1 end
                      * sum(c.numerator) / sum(c.denominator), 1)
+           when 'rate_of_sum' then
+               round(10000 * sum(c.numerator) / max(c.denominator), 1)
            else max(c.value) filter (where right(c.period, 2) = 'Q4')
        end as value
 from current c join catalogue k on k.code = c.indicator_code

@@ -23,7 +23,7 @@ class Indicator:
     agency: str
     kind: str  # count, proportion, rate_per_10k, duration
     measured: str  # flow, snapshot, ytd
-    annual: str  # sum, year_end, ytd_q4, ratio_of_sums
+    annual: str  # sum, year_end, ytd_q4, ratio_of_sums, rate_of_sum
     better: str  # up, down, neutral
     numerator_code: str
     denominator_code: str

@@ -83,6 +83,11 @@ def _published(code: str) -> dict[str, float]:
     return dict(zip(PUBLISHED_YEARS, PUBLISHED[code]))
 
 
+def _population() -> dict[Quarter, int]:
+    """Children aged 0 to 17 in each quarter: the denominator of every rate per 10,000."""
+    return {q: POPULATION[q.financial_year] for q in QUARTERS}
+
+
 def _year_quarters(year: str) -> list[Quarter]:
     return [q for q in QUARTERS if q.financial_year == year]
 
@@ -286,7 +291,10 @@ def _front_door(g: Generator) -> None:
     g.series["contacts_progressed_to_referral"] = {
         q: SampleFigure(f.numerator) for q, f in g.series["contacts_to_referral_pct"].items()
     }
-    g.flow("referrals", _extend(_published("referrals"), 3710, 4610))
+    # 2021-22 is the Department for Education's published figure (table C1), as the yearly
+    # report's years are the report's own.
+    g.flow("referrals", _extend(_published("referrals"), 3365, 4610))
+    g.ratio("referrals_rate_per_10k", g.counts("referrals"), _population(), SCALE["rate_per_10k"])
     g.flow_proportion(
         "rereferral_pct", _extend(_published("rereferral_pct"), 40.2, 44.9), "referrals"
     )
@@ -369,6 +377,12 @@ def _child_protection(g: Generator) -> None:
             "2026-27": 241,
         },
     )
+    g.ratio(
+        "cp_plans_started_rate_per_10k",
+        g.counts("cp_plans_started"),
+        _population(),
+        SCALE["rate_per_10k"],
+    )
     g.flow_proportion(
         "cp_second_or_subsequent_pct",
         {
@@ -418,7 +432,7 @@ def _children_in_care(g: Generator) -> None:
     g.ratio(
         "children_in_care_rate_per_10k",
         in_care,
-        {q: POPULATION[q.financial_year] for q in QUARTERS},
+        _population(),
         SCALE["rate_per_10k"],
     )
     reviews = {q: round(205 * g.jitter(0.1)) for q in QUARTERS}
