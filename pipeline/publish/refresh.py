@@ -189,6 +189,7 @@ def _run_steps(con, report: RefreshReport, loaded_by: str | None) -> None:
             return_status,
             load_catalogue(),
             tables["reconciliation"].to_pylist(),
+            tables["benchmarks"].to_pylist(),
         )
         judged = periods_judged(return_status)
         tables[publish.FLAGS] = checked[publish.FLAGS] = flags_table(

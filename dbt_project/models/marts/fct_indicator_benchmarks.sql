@@ -9,7 +9,8 @@
 -- (int_benchmark_values) is compared instead and named in rank_in_words.
 --
 -- Neighbours: those with no published figure (a symbol, or no row that year) are left out of
--- the mean and median and counted. Rank: 1 is the best figure (the highest where higher is
+-- the mean and median and counted. The authority is also ranked among itself and its
+-- neighbours with a figure, in the same order, with the quarter of that set it falls in. Rank: 1 is the best figure (the highest where higher is
 -- better, the lowest where lower is better); where neither is better, 1 is the highest.
 -- Authorities with the same figure share a rank. Quartile: the rank's quarter of the
 -- authorities ranked, least(4, floor(4 * (rank - 1) / authorities_ranked) + 1), so quartile 1
@@ -31,7 +32,7 @@ authorities as (
 ),
 
 compared as (
-    select a.*
+    select a.*, i.better as polarity
     from authorities a
     join indicators i using (indicator_code)
     where i.kind <> 'count'
@@ -122,7 +123,12 @@ neighbour_figures as (
         count(*) as neighbours_in_model,
         count(v.value) as neighbours_with_figure,
         avg(v.value) as neighbour_mean,
-        median(v.value) as neighbour_median
+        median(v.value) as neighbour_median,
+        -- the authority among its neighbours, ranked the same way as among all authorities
+        1 + count(v.value) filter (
+            where (a.polarity = 'down' and v.value < a.value)
+            or (a.polarity <> 'down' and v.value > a.value)
+        ) as rank_among_neighbours
     from compared a
     join neighbours n on n.area_old_code = a.old_la_code
     left join authorities_by_old_code v
@@ -188,6 +194,18 @@ select
                     || ' neighbours have no published figure and are left out.'
             end
     end as neighbour_method,
+    case when r.value is not null and nf.neighbours_with_figure > 0
+            then nf.rank_among_neighbours
+    end as rank_among_neighbours,
+    case when r.value is not null and nf.neighbours_with_figure > 0
+            then nf.neighbours_with_figure + 1
+    end as ranked_among_neighbours,
+    case when r.value is not null and nf.neighbours_with_figure > 0
+            then cast(least(
+                4,
+                floor(4.0 * (nf.rank_among_neighbours - 1) / (nf.neighbours_with_figure + 1)) + 1
+            ) as integer)
+    end as quartile_among_neighbours,
     r.better,
     r.rank,
     r.authorities_ranked,
