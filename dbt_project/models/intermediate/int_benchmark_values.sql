@@ -93,8 +93,7 @@ select
     coalesce(
         s.meaning,
         case when w.rate_per is not null and w.value is not null and w.children_0_17 is null
-                then 'No population estimate of children aged 0 to 17 for the area and year, '
-                || 'so no rate.'
+                then 'No population estimate of children aged 0 to 17 for the area and year.'
         end
     ) as no_figure_reason,
     w.rate_per is not null as is_rate_from_count,

@@ -1,9 +1,9 @@
 -- Financial-year figures made the way the catalogue says: events sum; counts on a day take the
 -- year end; year-to-date counts take Q4; percentages, rates and waiting times are recomputed
 -- from summed (or year-end) numerators and denominators, never averaged; a rate of events per
--- 10,000 children (rate_of_sum) is the year's summed events over the year-end population. A year still in
--- progress shows the figure so far and is marked incomplete; year-on-year changes are only
--- made between two complete consecutive years.
+-- 10,000 children (rate_of_sum) is the year's summed events over the year-end population. A
+-- year still in progress shows the figure so far and is marked incomplete; year-on-year changes
+-- are only made between two complete consecutive years.
 with values_ as (
     select * from {{ ref('int_indicator_values') }}
 ),

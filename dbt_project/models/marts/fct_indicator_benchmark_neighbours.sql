@@ -20,7 +20,7 @@ figures_by_old_code as (
     where area_old_code is not null
     qualify row_number() over (
             partition by indicator_code, period_kind, year, area_old_code
-            order by area_value is null, area_code desc, neighbour_model
+            order by area_value is null asc, area_code desc, neighbour_model asc
         ) = 1
 )
 

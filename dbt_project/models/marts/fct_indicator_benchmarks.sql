@@ -1,5 +1,5 @@
--- For every indicator with published statistics, every local authority and published year:
--- the authority's own published figure, England's, its region's, the mean and median of its
+-- For every indicator with published statistics, every local authority and published year: the
+-- authority's own published figure, England's, its region's, the mean and median of its
 -- statistical neighbours (one row per neighbour model imported), and its rank and quartile
 -- among all authorities with a figure, following the catalogue's polarity.
 --
@@ -9,12 +9,16 @@
 -- (int_benchmark_values) is compared instead and named in rank_in_words.
 --
 -- Neighbours: those with no published figure (a symbol, or no row that year) are left out of
--- the mean and median and counted. The authority is also ranked among itself and its
--- neighbours with a figure, in the same order, with the quarter of that set it falls in. Rank: 1 is the best figure (the highest where higher is
--- better, the lowest where lower is better); where neither is better, 1 is the highest.
--- Authorities with the same figure share a rank. Quartile: the rank's quarter of the
--- authorities ranked, least(4, floor(4 * (rank - 1) / authorities_ranked) + 1), so quartile 1
--- holds the best quarter (the highest quarter, where neither is better).
+-- the mean and median and counted. The authority is also ranked among itself and its neighbours
+-- with a figure, in the same order, with the quarter of that set it falls in. Rank: 1 is the
+-- best figure (the highest where higher is better, the lowest where lower is better); where
+-- neither is better, 1 is the highest. Authorities with the same figure share a rank. Quartile:
+-- the rank's quarter of the authorities ranked, least(4, floor(4 * (rank - 1) /
+-- authorities_ranked) + 1), so quartile 1 holds the best quarter (the highest quarter, where
+-- neither is better).
+{% set neighbour_share =
+    '4.0 * (nf.rank_among_neighbours - 1) / (nf.neighbours_with_figure + 1)' %}
+
 with values_ as (
     select * from {{ ref('int_benchmark_values') }}
 ),
@@ -201,10 +205,7 @@ select
             then nf.neighbours_with_figure + 1
     end as ranked_among_neighbours,
     case when r.value is not null and nf.neighbours_with_figure > 0
-            then cast(least(
-                4,
-                floor(4.0 * (nf.rank_among_neighbours - 1) / (nf.neighbours_with_figure + 1)) + 1
-            ) as integer)
+            then cast(least(4, floor({{ neighbour_share }}) + 1) as integer)
     end as quartile_among_neighbours,
     r.better,
     r.rank,
