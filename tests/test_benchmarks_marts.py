@@ -518,3 +518,53 @@ def test_the_explorer_shows_published_statistics_and_the_reconciliation(refreshe
     rates = next(d.value for d in at.dataframe if "England" in d.value.columns).iloc[0]
     assert (rates["Isle of Wight"], rates["England"]) == (2083.0, 519.4)
     assert (rates["Rank"], rates["Of"]) == (1, 153)
+
+
+def test_every_figure_of_the_yearly_report_is_reproduced_or_explained(refreshed):
+    rows = [r for r in mart(refreshed, "yearly_report") if r["area_code"] == IOW]
+    with open(SEEDS / "yearly_report.csv", encoding="utf-8", newline="") as f:
+        cells = list(csv.DictReader(f))
+    assert len(rows) == len(cells) == 63
+    annual = {
+        (r["indicator_code"], r["financial_year"]): r["value"]
+        for r in mart(refreshed, "indicator_annual")
+        if r["area_code"] == IOW
+    }
+    for r in rows:
+        assert r["local_value"] == annual[(r["indicator_code"], r["financial_year"])]
+        if r["local_value"] == r["report_value"]:
+            assert r["comparison"] == "reproduced"
+        else:
+            assert r["comparison"] == "differs" and r["note"]  # a reason, not only a gap
+            assert r["explanation"].startswith("The returns give ")
+    differs = {
+        (r["report_row"], r["financial_year"]) for r in rows if r["comparison"] != "reproduced"
+    }
+    assert differs == {
+        ("Children in care per 10,000 children", "2022-23"),
+        ("Children in care per 10,000 children", "2023-24"),
+        ("Children in care per 10,000 children", "2024-25"),
+        ("Total number of looked after children", "2022-23"),
+        ("Total number of looked after children", "2023-24"),
+    }
+    # the report's row changes measure: 31 March for two years, the whole year for the third
+    in_care = {
+        r["financial_year"]: r
+        for r in rows
+        if r["report_row"] == "Total number of looked after children"
+    }
+    assert [in_care[y]["indicator_code"] for y in PUBLISHED_YEARS] == [
+        "children_in_care_at_period_end",
+        "children_in_care_at_period_end",
+        "children_in_care",
+    ]
+    assert all(r["mixes_measures"] for r in in_care.values())
+    assert in_care["2024-25"]["local_value"] == 367
+    rate = next(
+        r
+        for r in rows
+        if r["indicator_code"] == "children_in_care_rate_per_10k"
+        and r["financial_year"] == "2024-25"
+    )
+    assert (rate["report_value"], rate["local_value"]) == (112, 110.5)
+    assert "year ending 31 March 2021" in rate["explanation"]

@@ -31,6 +31,9 @@ class Indicator:
     priority: str
     seasonal: bool
     pair_code: str
+    # For a year-to-date count, a count on the quarter's last day it can never be below: every
+    # child counted on that day was counted at some time since 1 April too.
+    snapshot_code: str = ""
 
     @property
     def is_ratio(self) -> bool:

@@ -57,7 +57,6 @@ PUBLISHED = {
     "cp_category_emotional_pct": (10.2, 26.1, 24.3),
     "cp_category_sexual_pct": (7.9, 6.5, 4.3),
     "cp_category_physical_pct": (1.4, 1.1, 3.3),
-    "children_in_care": (288, 279, 367),
     "care_reviews_in_time_pct": (91.7, 97.4, 91.3),
     "care_health_reviews_in_time_pct": (92.0, 70.4, 81.4),
     "care_leavers_suitable_accommodation_pct": (79.3, 78.7, 77.2),
@@ -170,6 +169,16 @@ class Generator:
             for q in _year_quarters(year):
                 share = 1.0 if q.number == 4 else fractions[q.number - 1]
                 series[q] = SampleFigure(round(total * share))
+        self.series[code] = series
+
+    def at_least(self, code: str, floor: dict[Quarter, int]) -> None:
+        """Raise a year-to-date count to the same day's count where it is below (every child
+        in care on the day was in care since 1 April), keeping it rising within the year."""
+        series, so_far = {}, {}
+        for q, f in sorted(self.series[code].items(), key=lambda item: item[0].label):
+            value = max(f.value, floor.get(q, 0), so_far.get(q.financial_year, 0))
+            series[q] = SampleFigure(value)
+            so_far[q.financial_year] = value
         self.series[code] = series
 
     def ratio(
@@ -294,13 +303,14 @@ def _front_door(g: Generator) -> None:
     # 2021-22 is the Department for Education's published figure (table C1), as the yearly
     # report's years are the report's own.
     g.flow("referrals", _extend(_published("referrals"), 3365, 4610))
-    g.ratio("referrals_rate_per_10k", g.counts("referrals"), _population(), SCALE["rate_per_10k"])
     g.flow_proportion(
         "rereferral_pct", _extend(_published("rereferral_pct"), 40.2, 44.9), "referrals"
     )
     g.series["rereferrals"] = {
         q: SampleFigure(f.numerator) for q, f in g.series["rereferral_pct"].items()
     }
+    # after the re-referral rate, which may add a few referrals to make its year exact
+    g.ratio("referrals_rate_per_10k", g.counts("referrals"), _population(), SCALE["rate_per_10k"])
     g.flow(
         "assessments_completed",
         _extend({"2022-23": 3402, "2023-24": 3911, "2024-25": 4566}, 3288, 4120),
@@ -377,12 +387,6 @@ def _child_protection(g: Generator) -> None:
             "2026-27": 241,
         },
     )
-    g.ratio(
-        "cp_plans_started_rate_per_10k",
-        g.counts("cp_plans_started"),
-        _population(),
-        SCALE["rate_per_10k"],
-    )
     g.flow_proportion(
         "cp_second_or_subsequent_pct",
         {
@@ -395,6 +399,13 @@ def _child_protection(g: Generator) -> None:
         },
         "cp_plans_started",
         spread=0.15,
+    )
+    # after the share of second plans, which may add a few plans to make its year exact
+    g.ratio(
+        "cp_plans_started_rate_per_10k",
+        g.counts("cp_plans_started"),
+        _population(),
+        SCALE["rate_per_10k"],
     )
     # Schools at child protection conferences: from about three in four to more than nine in ten.
     conferences = {q: round(58 * g.jitter(0.12)) for q in QUARTERS}
@@ -414,7 +425,21 @@ def _child_protection(g: Generator) -> None:
 
 
 def _children_in_care(g: Generator) -> None:
-    g.ytd("children_in_care", _extend(_published("children_in_care"), 281, 352))
+    # During the year: those in care on 31 March plus those who left during the year
+    # (Department for Education, table CLA), except 2024-25, the yearly report's 367. The
+    # report's 288 and 279 for the years before are counts on 31 March (dbt_project/seeds/
+    # yearly_report.csv says which measure each year matches).
+    g.ytd(
+        "children_in_care",
+        {
+            "2021-22": 364,
+            "2022-23": 367,
+            "2023-24": 366,
+            "2024-25": 367,
+            "2025-26": 352,
+            "2026-27": 352,
+        },
+    )
     # On 31 March: the Department for Education's published counts (table CLA).
     g.snapshot_around(
         "children_in_care_at_period_end",
@@ -429,6 +454,7 @@ def _children_in_care(g: Generator) -> None:
         0.03,
     )
     in_care = g.counts("children_in_care_at_period_end")
+    g.at_least("children_in_care", in_care)
     g.ratio(
         "children_in_care_rate_per_10k",
         in_care,
