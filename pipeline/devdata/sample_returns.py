@@ -283,7 +283,31 @@ def build_series(seed: int = 20250224) -> dict[str, Series]:
     _health(g)
     _housing(g)
     _police_probation_youth_justice(g)
+    _conferences_with_information_only(g)  # last, so the series above keep their figures
     return g.series
+
+
+def _conferences_with_information_only(g: Generator) -> None:
+    """Schools that sent a report but did not attend: fewer as attendance rose, out of the
+    same conferences as attendance, and never more than those the school did not attend."""
+    attended = g.series["cp_conferences_school_attended_pct"]
+    share = {
+        "2021-22": 14.8,
+        "2022-23": 13.9,
+        "2023-24": 10.6,
+        "2024-25": 6.9,
+        "2025-26": 4.1,
+        "2026-27": 3.8,
+    }
+    denominators = {q: int(f.denominator) for q, f in attended.items()}
+    numerators = {}
+    for year, percent in share.items():
+        quarters = _year_quarters(year)
+        total = round(percent * sum(denominators[q] for q in quarters) / 100)
+        weights = [denominators[q] * g.jitter(0.05) for q in quarters]
+        for q, n in zip(quarters, split(total, weights)):
+            numerators[q] = min(n, denominators[q] - int(attended[q].numerator))
+    g.ratio("cp_conferences_school_sent_information_pct", numerators, denominators)
 
 
 def _front_door(g: Generator) -> None:
