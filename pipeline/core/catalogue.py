@@ -34,6 +34,8 @@ class Indicator:
     # For a year-to-date count, a count on the quarter's last day it can never be below: every
     # child counted on that day was counted at some time since 1 April too.
     snapshot_code: str = ""
+    # Where the indicator can be compared with other areas (a national source), if anywhere.
+    benchmark: str = ""
 
     @property
     def is_ratio(self) -> bool:
