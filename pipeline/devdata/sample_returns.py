@@ -311,37 +311,36 @@ def _conferences_with_information_only(g: Generator) -> None:
     g.ratio("cp_conferences_school_sent_information_pct", numerators, denominators)
 
 
+def _steady(level: float) -> dict[str, float]:
+    """The same yearly figure in every year of the sample."""
+    return dict.fromkeys(YEARS, level)
+
+
 def _partnership_priorities(g: Generator) -> None:
     """The measures added for the business plans 2025-27 (the front door, early help,
     vulnerable learners, missing children, domestic abuse, allegations, health visiting,
-    mental health referrals and bed and breakfast): made last, so the series above keep
-    their figures. Sizes follow the Island's: about 17,000 contacts and 4,400 referrals a
-    year for 23,351 children."""
+    mental health referrals): made last, so the series above keep their figures, and steady
+    at their 2024-25 level, since no document gives their history. Sizes follow the Island's:
+    about 17,000 contacts and 4,400 referrals a year for 23,351 children."""
     contacts = g.counts("contacts")
-    g.series["contacts_no_further_action"] = {
-        q: SampleFigure(round(n * 0.36 * g.jitter(0.05))) for q, n in contacts.items()
-    }
-    g.series["contacts_to_early_help"] = {
-        q: SampleFigure(round(n * 0.18 * g.jitter(0.06))) for q, n in contacts.items()
-    }
+    g.flow("contacts_no_further_action", _steady(6320), spread=0.04)
+    g.flow("contacts_to_early_help", _steady(3160), spread=0.04)
     decided = {q: n for q, n in contacts.items()}
     g.flow_proportion(
         "contact_decisions_in_one_day_pct",
-        _extend({"2022-23": 84.1, "2023-24": 86.9, "2024-25": 90.2}, 82.5, 93.4),
+        _steady(90.2),
         decided,
         spread=0.02,
     )
     g.flow(
         "strategy_discussions",
-        _extend({"2022-23": 1190, "2023-24": 1265, "2024-25": 1330}, 1105, 1290),
+        _steady(1330),
     )
-    g.flow(
-        "section_47_enquiries", _extend({"2022-23": 905, "2023-24": 960, "2024-25": 1012}, 842, 985)
-    )
+    g.flow("section_47_enquiries", _steady(1012))
     conferences = {q: round(75 * g.jitter(0.15)) for q in QUARTERS}
     g.flow_proportion(
         "initial_conferences_in_15_days_pct",
-        _extend({"2022-23": 78.4, "2023-24": 81.0, "2024-25": 85.3}, 74.9, 86.1),
+        _steady(85.3),
         conferences,
         spread=0.05,
     )
@@ -359,11 +358,9 @@ def _partnership_priorities(g: Generator) -> None:
     )
     g.flow(
         "early_help_plans_started",
-        _extend({"2022-23": 1180, "2023-24": 1245, "2024-25": 1320}, 1110, 1350),
+        _steady(1320),
     )
-    g.flow(
-        "early_help_step_down", _extend({"2022-23": 236, "2023-24": 251, "2024-25": 274}, 221, 282)
-    )
+    g.flow("early_help_step_down", _steady(274))
     g.snapshot_around(
         "part_time_timetables",
         {
@@ -376,14 +373,14 @@ def _partnership_priorities(g: Generator) -> None:
         },
         0.06,
     )
-    g.flow("ehe_returned_to_school", _extend({"2022-23": 84, "2023-24": 91, "2024-25": 97}, 78, 95))
+    g.flow("ehe_returned_to_school", _steady(97))
     home_educated = g.counts("ehe_children")
     g.series["ehe_known_to_social_care"] = {
         q: SampleFigure(round(n * 0.085 * g.jitter(0.08))) for q, n in home_educated.items()
     }
     # Distinct children so far this year: many go missing more than once, so a year's count
     # is reached early (about three in five by the end of June).
-    missing = _extend({"2022-23": 262, "2023-24": 281, "2024-25": 297}, 248, 289)
+    missing = _steady(297)
     g.series["missing_children"] = {
         q: SampleFigure(round(missing[q.financial_year] * share * g.jitter(0.02)))
         if q.number < 4
@@ -393,45 +390,39 @@ def _partnership_priorities(g: Generator) -> None:
     episodes = g.counts("missing_child_episodes")
     g.flow_proportion(
         "return_interviews_offered_pct",
-        _extend({"2022-23": 93.8, "2023-24": 95.1, "2024-25": 96.0}, 92.4, 96.5),
+        _steady(96.0),
         dict(episodes),
         spread=0.01,
     )
     g.flow_proportion(
         "return_interviews_in_72_hours_pct",
-        _extend({"2022-23": 61.5, "2023-24": 66.2, "2024-25": 71.8}, 58.0, 74.0),
+        _steady(71.8),
         dict(episodes),
         spread=0.04,
     )
     g.flow(
         "marac_cases_with_children",
-        _extend({"2022-23": 296, "2023-24": 318, "2024-25": 334}, 281, 327),
+        _steady(334),
     )
     g.flow(
         "designated_officer_referrals",
-        _extend({"2022-23": 188, "2023-24": 203, "2024-25": 219}, 176, 224),
+        _steady(219),
     )
     births = {q: round(258 * g.jitter(0.06)) for q in QUARTERS}
     g.flow_proportion(
         "new_birth_visits_in_14_days_pct",
-        _extend({"2022-23": 86.7, "2023-24": 88.9, "2024-25": 90.4}, 84.2, 91.0),
+        _steady(90.4),
         births,
         spread=0.02,
     )
-    g.flow(
-        "camhs_referrals", _extend({"2022-23": 1365, "2023-24": 1452, "2024-25": 1518}, 1270, 1560)
-    )
+    g.flow("camhs_referrals", _steady(1518))
     closed = {q: round(330 * g.jitter(0.08)) for q in QUARTERS}
     g.flow_proportion(
         "camhs_closed_without_treatment_pct",
-        _extend({"2022-23": 27.4, "2023-24": 25.9, "2024-25": 24.1}, 28.3, 23.5),
+        _steady(24.1),
         closed,
         spread=0.06,
     )
-    families = g.counts("families_in_bed_and_breakfast")
-    g.series["families_in_bed_and_breakfast_over_6_weeks"] = {
-        q: SampleFigure(min(n, round(n * 0.45 * g.jitter(0.2)))) for q, n in families.items()
-    }
 
 
 def _front_door(g: Generator) -> None:
