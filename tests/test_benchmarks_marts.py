@@ -14,6 +14,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.core.catalogue import load_catalogue
+from pipeline.core.paths import PROJECT_ROOT
 from pipeline.devdata.sample_returns import PUBLISHED, PUBLISHED_YEARS
 from pipeline.ingest.load import load_returns
 from pipeline.ingest.published.imports import import_figures, import_neighbours
@@ -30,6 +32,7 @@ from tests.test_benchmarks import (
 )
 
 LOOKED_AFTER = "Children looked after on 31 March each year"
+SEEDS = PROJECT_ROOT / "dbt_project" / "seeds"
 
 
 @pytest.fixture(scope="module")
@@ -208,11 +211,11 @@ def test_neighbours_without_a_figure_are_left_out_and_counted(refreshed):
     example = next(
         r
         for r in rows
-        if r["indicator_code"] == "referrals"
+        if r["indicator_code"] == "rereferral_pct"
         and r["year"] == "2012-13"
         and r["area_code"] == "E06000052"
     )  # Cornwall
-    cells = published_csv(REFERRALS, "referral_count", "2013")
+    cells = published_csv(REFERRALS, "rereferral_percent", "2013")
     codes = neighbours_of(NEIGHBOURS_2025, "908")
     values = [number(cells[c]) for c in codes if number(cells.get(c, "")) is not None]
     assert example["neighbours_with_figure"] == len(values) < 10
@@ -264,6 +267,151 @@ def test_rank_and_quartile_follow_the_polarity(
     assert best["quartile"] == 1 and worst["quartile"] == 4
     if row["better"] == "neutral":
         assert "neither higher nor lower is better" in row["quartile_in_words"]
+
+
+def seed_rows(name: str) -> list[dict[str, str]]:
+    with open(SEEDS / name, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def children_0_17(mid_year: int) -> dict[str, int]:
+    """ONS code -> children aged 0 to 17 in one mid-year estimate (the population seed)."""
+    return {
+        r["area_code"]: int(r["children_0_17"])
+        for r in seed_rows("population_0_17.csv")
+        if r["mid_year"] == str(mid_year) and r["children_0_17"].isdigit()
+    }
+
+
+def referral_rates_2025() -> tuple[dict[str, float], float]:
+    """Referrals per 10,000 children aged 0 to 17 in the year ending 31 March 2025 (mid-2024
+    estimates), by ONS code, and England's, straight from the published file and the seed."""
+    population = children_0_17(2024)
+    rates, england = {}, None
+    with open(REFERRALS, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["time_period"] != "2025" or number(row["referral_count"]) is None:
+                continue
+            if row["geographic_level"] == "Local authority":
+                rates[row["new_la_code"]] = (
+                    10_000 * float(row["referral_count"]) / population[row["new_la_code"]]
+                )
+            elif row["geographic_level"] == "National":
+                england = 10_000 * float(row["referral_count"]) / sum(population.values())
+    return rates, england
+
+
+@pytest.mark.parametrize(
+    "mapping", seed_rows("benchmark_measures.csv"), ids=lambda m: m["indicator_code"]
+)
+def test_no_rank_or_quartile_is_computed_on_a_count(refreshed, mapping):
+    """Every published measure: a count is never ranked, put in a quarter or set beside its
+    neighbours (it mostly says how many children live in an area); everything else is."""
+    kind = load_catalogue().indicators[mapping["indicator_code"]].kind
+    rows = [
+        r for r in mart(refreshed, "benchmarks") if r["indicator_code"] == mapping["indicator_code"]
+    ]
+    assert rows and {r["kind"] for r in rows} == {kind}
+    if kind == "count":
+        for r in rows:
+            assert r["rank"] is r["quartile"] is r["authorities_ranked"] is None
+            assert (
+                r["neighbour_mean"] is r["neighbour_median"] is r["rank_among_neighbours"] is None
+            )
+            assert r["rank_in_words"].startswith("Not ranked: a count")
+        assert not [
+            r
+            for r in mart(refreshed, "benchmark_neighbours")
+            if r["indicator_code"] == mapping["indicator_code"]
+        ]
+    else:
+        ranked = [r for r in rows if r["area_value"] is not None]
+        assert ranked and all(r["rank"] is not None for r in ranked)
+
+
+def test_referrals_are_ranked_per_10000_children_and_the_island_is_highest(refreshed):
+    rates, england = referral_rates_2025()
+    assert round(rates[IOW]) == 2083 and round(england) == 519
+    assert max(rates, key=rates.get) == IOW and len(rates) == 153
+    row = benchmark_row(refreshed, "referrals_rate_per_10k", "2025")
+    assert row["area_value"] == round(rates[IOW], 1)
+    assert row["england_value"] == round(england, 1)
+    assert (row["rank"], row["authorities_ranked"], row["quartile"]) == (1, 153, 1)
+    assert row["population_mid_year"] == 2024 and row["population_carried_forward"] is False
+    assert row["area_published_count"] == 4864 and row["area_children_0_17"] == 23351
+    assert "1 is the highest figure" in row["rank_in_words"]
+    count = benchmark_row(refreshed, "referrals", "2025")
+    assert count["rank"] is None and '"Referrals per 10,000 children"' in count["rank_in_words"]
+    # every authority's rate, worked out from the file and the seed
+    for r in mart(refreshed, "benchmarks"):
+        if r["indicator_code"] == "referrals_rate_per_10k" and r["year"] == "2024-25":
+            assert r["area_value"] == round(rates[r["area_code"]], 1)
+
+
+def test_the_partnership_own_rate_uses_the_estimate_carried_forward_and_marked(refreshed):
+    rows = {
+        r["period"]: r
+        for r in mart(refreshed, "indicator_quarterly")
+        if r["indicator_code"] == "referrals_rate_per_10k" and r["area_code"] == IOW
+    }
+    assert rows["2024-25 Q4"]["population_carried_forward"] is False
+    assert rows["2025-26 Q1"]["population_carried_forward"] is True
+    assert rows["2025-26 Q1"]["population_mid_year"] == 2024
+    annual = {
+        r["financial_year"]: r
+        for r in mart(refreshed, "indicator_annual")
+        if r["indicator_code"] == "referrals_rate_per_10k" and r["area_code"] == IOW
+    }
+    # the year's referrals over the year's estimate, not a sum of four populations
+    assert annual["2024-25"]["value"] == round(10_000 * 5229 / 23351, 1) == 2239.3
+
+
+def test_each_neighbour_is_named_with_its_own_figure(refreshed):
+    rates, _ = referral_rates_2025()
+    codes = neighbours_of(NEIGHBOURS_2025, "921")
+    rows = [
+        r
+        for r in mart(refreshed, "benchmark_neighbours")
+        if r["indicator_code"] == "referrals_rate_per_10k"
+        and r["area_code"] == IOW
+        and r["year"] == "2024-25"
+        and r["neighbour_model"] == "2025"
+    ]
+    assert [r["neighbour_old_code"] for r in rows] == codes
+    assert rows[0]["neighbour_name"] == "Tameside" and rows[1]["neighbour_name"] == "Cornwall"
+    for r in rows:
+        assert r["neighbour_value"] == round(rates[r["neighbour_code"]], 1)
+    ranked = sorted(rates.values(), reverse=True)
+    assert (
+        rows[0]["neighbour_rank_in_england"] == ranked.index(rates[rows[0]["neighbour_code"]]) + 1
+    )
+    row = benchmark_row(refreshed, "referrals_rate_per_10k", "2025")
+    assert row["rank_among_neighbours"] == 1 and row["ranked_among_neighbours"] == 11
+    assert row["neighbour_median"] == round(
+        statistics.median(r["neighbour_value"] for r in rows), 1
+    )
+
+
+def test_the_outlier_questions_for_2024_25_are_raised_once_with_their_rank(refreshed):
+    flags = [f for f in mart(refreshed, "flags") if f["rule"] == "benchmark_outlier"]
+    by_code = {f["indicator_code"]: f for f in flags}
+    assert {f["period"] for f in flags} == {"2024-25"}  # the latest published year only
+    assert len(flags) == len(by_code)  # once per indicator and year, not per quarter or model
+    rate = by_code["referrals_rate_per_10k"]
+    assert rate["question"].startswith(
+        "Referrals per 10,000 children, the year ending 31 March 2025"
+    )
+    assert "2,083 per 10,000 children, is the highest of 153 local authorities" in rate["question"]
+    assert "England 519.4 per 10,000 children" in rate["question"]
+    assert rate["agency"] == "childrens_social_care" and rate["indicated"]
+    assert rate["question"].endswith("(Children's social care)")
+    rereferral = by_code["rereferral_pct"]
+    assert "46.7%, is the highest of 153 local authorities" in rereferral["question"]
+    assert "England 22.6%" in rereferral["question"] and "lower is better" in rereferral["question"]
+    assert rereferral["direction"] == "concern"
+    # a count is never the subject of such a question
+    kinds = load_catalogue().indicators
+    assert all(kinds[f["indicator_code"]].kind != "count" for f in flags)
 
 
 def test_the_island_has_the_highest_re_referral_rate_so_ranks_last(refreshed):
@@ -353,7 +501,7 @@ def test_the_explorer_shows_published_statistics_and_the_reconciliation(refreshe
     published = next(d.value for d in at.dataframe if "England" in d.value.columns)
     latest = published.iloc[0]
     assert latest["Year"] == "2024-25" and latest["Isle of Wight"] == 4864
-    assert latest["England"] == 632830 and latest["Of"] == 153
+    assert latest["England"] == 632830
     own = next(d.value for d in at.dataframe if "Own figure" in d.value.columns)
     row = own[own["Year"] == "2024-25"].iloc[0]
     assert (row["Own figure"], row["Published"], row["Comparison"]) == (
@@ -361,3 +509,62 @@ def test_the_explorer_shows_published_statistics_and_the_reconciliation(refreshe
         4864,
         "outside tolerance",
     )
+    # the count is not ranked; its rate per 10,000 children is, first of 153
+    assert "Not ranked: a count" in " ".join(c.value for c in at.caption)
+    next(s for s in at.selectbox if s.label == "Indicator").set_value(
+        "referrals_rate_per_10k"
+    ).run()
+    assert not at.exception, [e.value for e in at.exception]
+    rates = next(d.value for d in at.dataframe if "England" in d.value.columns).iloc[0]
+    assert (rates["Isle of Wight"], rates["England"]) == (2083.0, 519.4)
+    assert (rates["Rank"], rates["Of"]) == (1, 153)
+
+
+def test_every_figure_of_the_yearly_report_is_reproduced_or_explained(refreshed):
+    rows = [r for r in mart(refreshed, "yearly_report") if r["area_code"] == IOW]
+    with open(SEEDS / "yearly_report.csv", encoding="utf-8", newline="") as f:
+        cells = list(csv.DictReader(f))
+    assert len(rows) == len(cells) == 63
+    annual = {
+        (r["indicator_code"], r["financial_year"]): r["value"]
+        for r in mart(refreshed, "indicator_annual")
+        if r["area_code"] == IOW
+    }
+    for r in rows:
+        assert r["local_value"] == annual[(r["indicator_code"], r["financial_year"])]
+        if r["local_value"] == r["report_value"]:
+            assert r["comparison"] == "reproduced"
+        else:
+            assert r["comparison"] == "differs" and r["note"]  # a reason, not only a gap
+            assert r["explanation"].startswith("The returns give ")
+    differs = {
+        (r["report_row"], r["financial_year"]) for r in rows if r["comparison"] != "reproduced"
+    }
+    assert differs == {
+        ("Children in care per 10,000 children", "2022-23"),
+        ("Children in care per 10,000 children", "2023-24"),
+        ("Children in care per 10,000 children", "2024-25"),
+        ("Total number of looked after children", "2022-23"),
+        ("Total number of looked after children", "2023-24"),
+    }
+    # the report's row changes measure: 31 March for two years, the whole year for the third
+    in_care = {
+        r["financial_year"]: r
+        for r in rows
+        if r["report_row"] == "Total number of looked after children"
+    }
+    assert [in_care[y]["indicator_code"] for y in PUBLISHED_YEARS] == [
+        "children_in_care_at_period_end",
+        "children_in_care_at_period_end",
+        "children_in_care",
+    ]
+    assert all(r["mixes_measures"] for r in in_care.values())
+    assert in_care["2024-25"]["local_value"] == 367
+    rate = next(
+        r
+        for r in rows
+        if r["indicator_code"] == "children_in_care_rate_per_10k"
+        and r["financial_year"] == "2024-25"
+    )
+    assert (rate["report_value"], rate["local_value"]) == (112, 110.5)
+    assert "year ending 31 March 2021" in rate["explanation"]

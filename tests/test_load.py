@@ -231,6 +231,10 @@ def test_two_loads_at_once_both_land_intact(tmp_path):
 
 
 def test_the_warehouse_is_a_real_duckdb_file_readable_after_a_load(tmp_path):
-    load_returns([SAMPLE_DIR / "police_E06000046_2023-24_Q3.csv"], today=TODAY)
+    police = SAMPLE_DIR / "police_E06000046_2023-24_Q3.csv"
+    load_returns([police], today=TODAY)
+    figures = (
+        len(police.read_text(encoding="utf-8").splitlines()) - 1
+    )  # one a row, below the header
     with duckdb.connect(str(paths.warehouse_path()), read_only=True) as con:
-        assert con.execute("select count(*) from raw.return_figures").fetchone()[0] == 3
+        assert con.execute("select count(*) from raw.return_figures").fetchone()[0] == figures == 5

@@ -1039,6 +1039,22 @@ CASES = [
         At(None, "A (indicator_code)", RETURN),
     ),
     case(
+        "Q06",
+        "children-in-care-during-the-year-below-the-last-day",
+        csv_of([fig("children_in_care", 250), fig("children_in_care_at_period_end", 282)]),
+        csv_of([fig("children_in_care", 330), fig("children_in_care_at_period_end", 282)]),
+        At(2, "value"),
+        also={"Q04"},
+    ),
+    case(
+        "Q06",
+        "open-to-social-care-below-children-on-a-plan",
+        csv_of([fig("children_open_to_social_care", 150), fig("cp_plans", 208)]),
+        csv_of([fig("children_open_to_social_care", 1364), fig("cp_plans", 208)]),
+        At(2, "value"),
+        also={"Q04"},
+    ),
+    case(
         "Q05",
         "year-to-date-falls-within-the-file",
         csv_of([fig("children_in_care", 500, period=Q2), fig("children_in_care", 450)]),

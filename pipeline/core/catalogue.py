@@ -23,7 +23,7 @@ class Indicator:
     agency: str
     kind: str  # count, proportion, rate_per_10k, duration
     measured: str  # flow, snapshot, ytd
-    annual: str  # sum, year_end, ytd_q4, ratio_of_sums
+    annual: str  # sum, year_end, ytd_q4, ratio_of_sums, rate_of_sum
     better: str  # up, down, neutral
     numerator_code: str
     denominator_code: str
@@ -31,6 +31,11 @@ class Indicator:
     priority: str
     seasonal: bool
     pair_code: str
+    # For a year-to-date count, a count on the quarter's last day it can never be below: every
+    # child counted on that day was counted at some time since 1 April too.
+    snapshot_code: str = ""
+    # Where the indicator can be compared with other areas (a national source), if anywhere.
+    benchmark: str = ""
 
     @property
     def is_ratio(self) -> bool:

@@ -57,7 +57,6 @@ PUBLISHED = {
     "cp_category_emotional_pct": (10.2, 26.1, 24.3),
     "cp_category_sexual_pct": (7.9, 6.5, 4.3),
     "cp_category_physical_pct": (1.4, 1.1, 3.3),
-    "children_in_care": (288, 279, 367),
     "care_reviews_in_time_pct": (91.7, 97.4, 91.3),
     "care_health_reviews_in_time_pct": (92.0, 70.4, 81.4),
     "care_leavers_suitable_accommodation_pct": (79.3, 78.7, 77.2),
@@ -81,6 +80,11 @@ QUARTERS = quarters_between(FIRST, LAST)
 
 def _published(code: str) -> dict[str, float]:
     return dict(zip(PUBLISHED_YEARS, PUBLISHED[code]))
+
+
+def _population() -> dict[Quarter, int]:
+    """Children aged 0 to 17 in each quarter: the denominator of every rate per 10,000."""
+    return {q: POPULATION[q.financial_year] for q in QUARTERS}
 
 
 def _year_quarters(year: str) -> list[Quarter]:
@@ -165,6 +169,16 @@ class Generator:
             for q in _year_quarters(year):
                 share = 1.0 if q.number == 4 else fractions[q.number - 1]
                 series[q] = SampleFigure(round(total * share))
+        self.series[code] = series
+
+    def at_least(self, code: str, floor: dict[Quarter, int]) -> None:
+        """Raise a year-to-date count to the same day's count where it is below (every child
+        in care on the day was in care since 1 April), keeping it rising within the year."""
+        series, so_far = {}, {}
+        for q, f in sorted(self.series[code].items(), key=lambda item: item[0].label):
+            value = max(f.value, floor.get(q, 0), so_far.get(q.financial_year, 0))
+            series[q] = SampleFigure(value)
+            so_far[q.financial_year] = value
         self.series[code] = series
 
     def ratio(
@@ -269,7 +283,146 @@ def build_series(seed: int = 20250224) -> dict[str, Series]:
     _health(g)
     _housing(g)
     _police_probation_youth_justice(g)
+    _conferences_with_information_only(g)  # last, so the series above keep their figures
+    _partnership_priorities(g)
     return g.series
+
+
+def _conferences_with_information_only(g: Generator) -> None:
+    """Schools that sent a report but did not attend: fewer as attendance rose, out of the
+    same conferences as attendance, and never more than those the school did not attend."""
+    attended = g.series["cp_conferences_school_attended_pct"]
+    share = {
+        "2021-22": 14.8,
+        "2022-23": 13.9,
+        "2023-24": 10.6,
+        "2024-25": 6.9,
+        "2025-26": 4.1,
+        "2026-27": 3.8,
+    }
+    denominators = {q: int(f.denominator) for q, f in attended.items()}
+    numerators = {}
+    for year, percent in share.items():
+        quarters = _year_quarters(year)
+        total = round(percent * sum(denominators[q] for q in quarters) / 100)
+        weights = [denominators[q] * g.jitter(0.05) for q in quarters]
+        for q, n in zip(quarters, split(total, weights)):
+            numerators[q] = min(n, denominators[q] - int(attended[q].numerator))
+    g.ratio("cp_conferences_school_sent_information_pct", numerators, denominators)
+
+
+def _steady(level: float) -> dict[str, float]:
+    """The same yearly figure in every year of the sample."""
+    return dict.fromkeys(YEARS, level)
+
+
+def _partnership_priorities(g: Generator) -> None:
+    """The measures added for the business plans 2025-27 (the front door, early help,
+    vulnerable learners, missing children, domestic abuse, allegations, health visiting,
+    mental health referrals): made last, so the series above keep their figures, and steady
+    at their 2024-25 level, since no document gives their history. Sizes follow the Island's:
+    about 17,000 contacts and 4,400 referrals a year for 23,351 children."""
+    contacts = g.counts("contacts")
+    g.flow("contacts_no_further_action", _steady(6320), spread=0.04)
+    g.flow("contacts_to_early_help", _steady(3160), spread=0.04)
+    decided = {q: n for q, n in contacts.items()}
+    g.flow_proportion(
+        "contact_decisions_in_one_day_pct",
+        _steady(90.2),
+        decided,
+        spread=0.02,
+    )
+    g.flow(
+        "strategy_discussions",
+        _steady(1330),
+    )
+    g.flow("section_47_enquiries", _steady(1012))
+    conferences = {q: round(75 * g.jitter(0.15)) for q in QUARTERS}
+    g.flow_proportion(
+        "initial_conferences_in_15_days_pct",
+        _steady(85.3),
+        conferences,
+        spread=0.05,
+    )
+    g.snapshot_around(
+        "early_help_plans_open",
+        {
+            "2021-22": 930,
+            "2022-23": 985,
+            "2023-24": 1040,
+            "2024-25": 1105,
+            "2025-26": 1150,
+            "2026-27": 1160,
+        },
+        0.04,
+    )
+    g.flow(
+        "early_help_plans_started",
+        _steady(1320),
+    )
+    g.flow("early_help_step_down", _steady(274))
+    g.snapshot_around(
+        "part_time_timetables",
+        {
+            "2021-22": 118,
+            "2022-23": 131,
+            "2023-24": 146,
+            "2024-25": 139,
+            "2025-26": 127,
+            "2026-27": 124,
+        },
+        0.06,
+    )
+    g.flow("ehe_returned_to_school", _steady(97))
+    home_educated = g.counts("ehe_children")
+    g.series["ehe_known_to_social_care"] = {
+        q: SampleFigure(round(n * 0.085 * g.jitter(0.08))) for q, n in home_educated.items()
+    }
+    # Distinct children so far this year: many go missing more than once, so a year's count
+    # is reached early (about three in five by the end of June).
+    missing = _steady(297)
+    g.series["missing_children"] = {
+        q: SampleFigure(round(missing[q.financial_year] * share * g.jitter(0.02)))
+        if q.number < 4
+        else SampleFigure(missing[q.financial_year])
+        for q, share in ((q, (0.62, 0.78, 0.9, 1.0)[q.number - 1]) for q in QUARTERS)
+    }
+    episodes = g.counts("missing_child_episodes")
+    g.flow_proportion(
+        "return_interviews_offered_pct",
+        _steady(96.0),
+        dict(episodes),
+        spread=0.01,
+    )
+    g.flow_proportion(
+        "return_interviews_in_72_hours_pct",
+        _steady(71.8),
+        dict(episodes),
+        spread=0.04,
+    )
+    g.flow(
+        "marac_cases_with_children",
+        _steady(334),
+    )
+    g.flow(
+        "designated_officer_referrals",
+        _steady(219),
+    )
+    births = {q: round(258 * g.jitter(0.06)) for q in QUARTERS}
+    g.flow_proportion(
+        "new_birth_visits_in_14_days_pct",
+        _steady(90.4),
+        births,
+        spread=0.02,
+    )
+    g.flow("camhs_referrals", _steady(1518))
+    closed = {q: round(330 * g.jitter(0.08)) for q in QUARTERS}
+    g.flow_proportion(
+        "camhs_closed_without_treatment_pct",
+        _steady(24.1),
+        closed,
+        spread=0.06,
+    )
 
 
 def _front_door(g: Generator) -> None:
@@ -286,13 +439,17 @@ def _front_door(g: Generator) -> None:
     g.series["contacts_progressed_to_referral"] = {
         q: SampleFigure(f.numerator) for q, f in g.series["contacts_to_referral_pct"].items()
     }
-    g.flow("referrals", _extend(_published("referrals"), 3710, 4610))
+    # 2021-22, before the yearly report's years, is the Department for Education's published
+    # figure (table C1): 3,365 referrals, 39.0% re-referrals (1,312).
+    g.flow("referrals", _extend(_published("referrals"), 3365, 4610))
     g.flow_proportion(
-        "rereferral_pct", _extend(_published("rereferral_pct"), 40.2, 44.9), "referrals"
+        "rereferral_pct", _extend(_published("rereferral_pct"), 39.0, 44.9), "referrals"
     )
     g.series["rereferrals"] = {
         q: SampleFigure(f.numerator) for q, f in g.series["rereferral_pct"].items()
     }
+    # after the re-referral rate, which may add a few referrals to make its year exact
+    g.ratio("referrals_rate_per_10k", g.counts("referrals"), _population(), SCALE["rate_per_10k"])
     g.flow(
         "assessments_completed",
         _extend({"2022-23": 3402, "2023-24": 3911, "2024-25": 4566}, 3288, 4120),
@@ -382,6 +539,13 @@ def _child_protection(g: Generator) -> None:
         "cp_plans_started",
         spread=0.15,
     )
+    # after the share of second plans, which may add a few plans to make its year exact
+    g.ratio(
+        "cp_plans_started_rate_per_10k",
+        g.counts("cp_plans_started"),
+        _population(),
+        SCALE["rate_per_10k"],
+    )
     # Schools at child protection conferences: from about three in four to more than nine in ten.
     conferences = {q: round(58 * g.jitter(0.12)) for q in QUARTERS}
     g.flow_proportion(
@@ -400,7 +564,21 @@ def _child_protection(g: Generator) -> None:
 
 
 def _children_in_care(g: Generator) -> None:
-    g.ytd("children_in_care", _extend(_published("children_in_care"), 281, 352))
+    # During the year: those in care on 31 March plus those who left during the year
+    # (Department for Education, table CLA), except 2024-25, the yearly report's 367. The
+    # report's 288 and 279 for the years before are counts on 31 March (dbt_project/seeds/
+    # yearly_report.csv says which measure each year matches).
+    g.ytd(
+        "children_in_care",
+        {
+            "2021-22": 364,
+            "2022-23": 367,
+            "2023-24": 366,
+            "2024-25": 367,
+            "2025-26": 352,
+            "2026-27": 352,
+        },
+    )
     # On 31 March: the Department for Education's published counts (table CLA).
     g.snapshot_around(
         "children_in_care_at_period_end",
@@ -415,10 +593,11 @@ def _children_in_care(g: Generator) -> None:
         0.03,
     )
     in_care = g.counts("children_in_care_at_period_end")
+    g.at_least("children_in_care", in_care)
     g.ratio(
         "children_in_care_rate_per_10k",
         in_care,
-        {q: POPULATION[q.financial_year] for q in QUARTERS},
+        _population(),
         SCALE["rate_per_10k"],
     )
     reviews = {q: round(205 * g.jitter(0.1)) for q in QUARTERS}

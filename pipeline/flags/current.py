@@ -11,6 +11,8 @@ import pyarrow as pa
 
 from pipeline.core.catalogue import Catalogue
 from pipeline.flags import wording
+from pipeline.flags.benchmark_questions import RULE as BENCHMARK_RULE
+from pipeline.flags.benchmark_questions import benchmark_questions
 from pipeline.flags.engine import HISTORY_QUARTERS, Flag, flag_id, flags_for_area
 from pipeline.flags.series import Point, Series
 
@@ -20,6 +22,7 @@ def raise_flags(
     return_status: list[dict],
     catalogue: Catalogue,
     reconciliation: list[dict] = (),
+    benchmarks: list[dict] = (),
 ) -> list[Flag]:
     """The marts' rows (dicts of column values) in; every flag the data raises out."""
     periods_to_flag = periods_judged(return_status)
@@ -32,6 +35,7 @@ def raise_flags(
         flags += flags_for_area(series_by_code, catalogue, received[area], periods_to_flag)
     flags += _missing_returns(return_status, catalogue, periods_to_flag)
     flags += _differs_from_published(reconciliation, catalogue)
+    flags += benchmark_questions(benchmarks, catalogue, set(received))
     return sorted(flags, key=lambda flag: importance(vars(flag)))
 
 
@@ -44,7 +48,7 @@ def periods_judged(return_status: list[dict]) -> set[str]:
 def still_judged(flag: dict, judged: set[str]) -> bool:
     """Whether this refresh judged the flag's period again (years against published figures
     are judged every time); older flags keep what was last said of them."""
-    return flag["rule"] == "differs_from_published" or flag["period"] in judged
+    return flag["rule"] in ("differs_from_published", BENCHMARK_RULE) or flag["period"] in judged
 
 
 def importance(flag: dict) -> tuple:

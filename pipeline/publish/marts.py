@@ -46,6 +46,11 @@ PUBLISHED_MARTS = {
         "indicator_code, area_code, period_kind, year, neighbour_model",
     ),
     "reconciliation": ("marts.fct_reconciliation", "area_code, indicator_code, financial_year"),
+    "yearly_report": ("marts.fct_report_reconciliation", "area_code, report_row, financial_year"),
+    "benchmark_neighbours": (
+        "marts.fct_indicator_benchmark_neighbours",
+        "indicator_code, area_code, period_kind, year, neighbour_model, neighbour_rank",
+    ),
     "statistical_neighbours": (
         "marts.dim_statistical_neighbours",
         "neighbour_model, area_old_code, neighbour_rank",

@@ -198,6 +198,7 @@ def _build_check_publish(
             return_status,
             load_catalogue(),
             tables["reconciliation"].to_pylist(),
+            tables["benchmarks"].to_pylist(),
         )
         judged = periods_judged(return_status)
         tables[publish.FLAGS] = checked[publish.FLAGS] = flags_table(

@@ -1,9 +1,11 @@
--- Each complete financial year's figure beside the range its quarters allow: a sum equals
--- the quarters' sum; a year-end or year-to-date figure equals the Q4 figure; a ratio of sums
--- lies between the lowest and highest quarterly figure (a weighted mean cannot leave that
--- range). Ratios allow 0.1 either side: they are recomputed and rounded to one decimal
--- place, and an agency may round a half the other way (76.25 to 76.2 rather than 76.3). The suite
--- expectations/annual_against_quarters.json checks the value lies in the range.
+-- Each complete financial year's figure beside the range its quarters allow: a sum equals the
+-- quarters' sum; a year-end or year-to-date figure equals the Q4 figure; a ratio of sums lies
+-- between the lowest and highest quarterly figure (a weighted mean cannot leave that range); a
+-- rate of events (rate_of_sum) equals the quarters' sum, give or take 0.2 for four quarters
+-- each rounded to one decimal place. Ratios allow 0.1 either side: they are recomputed and
+-- rounded to one decimal place, and an agency may round a half the other way (76.25 to 76.2
+-- rather than 76.3). The suite expectations/annual_against_quarters.json checks the value lies
+-- in the range.
 with annual as (
     select * from {{ ref('fct_indicator_annual') }} where is_complete
 ),
@@ -38,11 +40,13 @@ select
     case i.annual_method
         when 'sum' then q.quarters_sum
         when 'ratio_of_sums' then q.lowest_quarter
+        when 'rate_of_sum' then q.quarters_sum - 0.1
         else q.q4_value
     end - case when i.is_ratio then 0.1 else 0 end as lowest_allowed,
     case i.annual_method
         when 'sum' then q.quarters_sum
         when 'ratio_of_sums' then q.highest_quarter
+        when 'rate_of_sum' then q.quarters_sum + 0.1
         else q.q4_value
     end + case when i.is_ratio then 0.1 else 0 end as highest_allowed
 from annual a

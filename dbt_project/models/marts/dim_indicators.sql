@@ -39,6 +39,7 @@ select
     i.part_of,
     i.is_seasonal,
     i.pair_code,
+    coalesce(i.benchmark_source, 'none known') as benchmark_source,
     i.is_ratio
 from indicators i
 join agencies a using (agency)

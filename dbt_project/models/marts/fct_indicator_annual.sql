@@ -1,8 +1,9 @@
 -- Financial-year figures made the way the catalogue says: events sum; counts on a day take the
 -- year end; year-to-date counts take Q4; percentages, rates and waiting times are recomputed
--- from summed (or year-end) numerators and denominators, never averaged. A year still in
--- progress shows the figure so far and is marked incomplete; year-on-year changes are only
--- made between two complete consecutive years.
+-- from summed (or year-end) numerators and denominators, never averaged; a rate of events per
+-- 10,000 children (rate_of_sum) is the year's summed events over the year-end population. A
+-- year still in progress shows the figure so far and is marked incomplete; year-on-year changes
+-- are only made between two complete consecutive years.
 with values_ as (
     select * from {{ ref('int_indicator_values') }}
 ),
@@ -41,6 +42,7 @@ made as (
         quarters_reported,
         latest_period,
         case annual_method when 'ratio_of_sums' then numerator_sum
+            when 'rate_of_sum' then numerator_sum
             when 'sum' then null else latest_numerator
         end as numerator,
         case annual_method when 'ratio_of_sums' then denominator_sum
@@ -50,6 +52,9 @@ made as (
             when 'ratio_of_sums'
                 then
                     {{ scaled_ratio('kind', 'numerator_sum', 'denominator_sum') }}
+            when 'rate_of_sum'
+                then
+                    {{ scaled_ratio('kind', 'numerator_sum', 'latest_denominator') }}
             -- year end and year to date: the year-end quarter's figure, recomputed from its
             -- numerator and denominator where it has them
             else coalesce(

@@ -110,6 +110,11 @@ RULES: dict[str, tuple[Severity, str]] = {
     ),
     "Q04": (Severity.QUERY, "Every indicator the agency reports has a figure"),
     "Q05": (Severity.QUERY, "A year-to-date count does not fall within the year"),
+    "Q06": (
+        Severity.QUERY,
+        "A year-to-date count is not below the same day's count it includes (children in care "
+        "during the year against those in care on the last day)",
+    ),
 }
 
 # Rules whose refusal means the file seems to hold, or may hide, information about individual
@@ -793,12 +798,32 @@ def _year_to_date_falls(check, figures, by_key, catalogue, agency, history) -> N
             )
 
 
+def _year_to_date_below_snapshot(check, figures, by_key, catalogue, agency, history) -> None:
+    """Children counted on a quarter's last day were counted since 1 April too, so the
+    year-to-date count cannot be below that day's count."""
+    for f in figures:
+        indicator = catalogue.indicators[f.indicator_code]
+        snapshot = by_key.get((f.area_code, f.period, indicator.snapshot_code))
+        if indicator.measured != "ytd" or snapshot is None or f.value >= snapshot.value:
+            continue
+        day = catalogue.indicators[snapshot.indicator_code].label.lower()
+        check.query(
+            "Q06",
+            f,
+            "value",
+            f"{indicator.label} counts every child since 1 April, so it cannot be below "
+            f"{day} ({_show(snapshot.value)}, row {snapshot.source_row}), but it is "
+            f"{_show(f.value)} in {f.period}. Please check both figures.",
+        )
+
+
 QUERY_RULES: list[Callable] = [
     _far_from_last_quarter,
     _parts_against_total,
     _ratio_against_counts,
     _indicators_missing,
     _year_to_date_falls,
+    _year_to_date_below_snapshot,
 ]
 
 

@@ -19,5 +19,7 @@ select
     priority,
     seasonal = 'yes' as is_seasonal,
     nullif(pair_code, '') as pair_code,
+    nullif(snapshot_code, '') as snapshot_code,
+    nullif(benchmark, '') as benchmark_source,
     kind in ('proportion', 'rate_per_10k', 'duration') as is_ratio
 from source
