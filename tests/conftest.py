@@ -4,15 +4,27 @@ nothing touches the project's data/ and tests never see each other's loads."""
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
+import textwrap
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from pipeline.core import paths
 from pipeline.core.catalogue import load_catalogue
 from pipeline.core.paths import PROJECT_ROOT
 
 SAMPLE_DIR = PROJECT_ROOT / "data" / "raw" / "sample"
+# The Department for Education's published statistics kept in the project, and test extracts.
+REFERENCE = PROJECT_ROOT / "data" / "reference" / "dfe"
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "dfe"
+REFERRALS = REFERENCE / "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
+CHILDREN_IN_CARE = REFERENCE / "cla_number_and_rate_per_10k_children.csv"
+NEIGHBOURS_2021 = REFERENCE / "neighbours" / "New_Statistical_Neighbour_Groupings_April_2021.csv"
+NEIGHBOURS_2025 = REFERENCE / "neighbours" / "sn_model_2025_wide.csv"
+IOW = "E06000046"
 # A fixed "today" for validation, so tests do not change meaning as time passes.
 TODAY = date(2026, 11, 22)
 TIDY_HEADER = ["area_code", "period", "indicator_code", "value", "numerator", "denominator"]
@@ -111,3 +123,48 @@ def refreshed(sample_refreshed, data_dir) -> Path:
 
     shutil.copytree(sample_refreshed, data_dir)
     return data_dir
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (it cannot download its own browser here), one
+    for each test module that asks for it."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    assert os.path.exists(CHROMIUM), "Debian's chromium is missing: `make test` installs it"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking"],
+        )  # fmt: skip
+        yield launched
+        launched.close()
+
+
+HOLD_WAREHOUSE = textwrap.dedent("""
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1])
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+    open(sys.argv[1] + ".releasing", "w").close()  # written before letting go, never after
+    con.close()
+""")
+
+
+def hold_warehouse(seconds: float) -> subprocess.Popen:
+    """Another process (as a refresh would) holding the warehouse open for writing."""
+    paths.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WAREHOUSE, str(paths.warehouse_path()), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline().strip() == "holding"
+    return process

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli.main import main
-from pipeline.core.paths import PROJECT_ROOT
 from pipeline.ingest import warehouse
 from pipeline.ingest.published.csvfile import BenchmarkFileError
 from pipeline.ingest.published.imports import import_figures, import_neighbours
@@ -20,15 +19,15 @@ from pipeline.ingest.published.neighbours import model_from_name
 from pipeline.ingest.published.symbols import MEANINGS
 from pipeline.ingest.published.tidy import read_tidy
 from pipeline.ingest.published.years import PublishedPeriodError, published_period
-from tests.test_load import hold_warehouse
-
-REFERENCE = PROJECT_ROOT / "data" / "reference" / "dfe"
-FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "dfe"
-REFERRALS = REFERENCE / "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv"
-CHILDREN_IN_CARE = REFERENCE / "cla_number_and_rate_per_10k_children.csv"
-NEIGHBOURS_2021 = REFERENCE / "neighbours" / "New_Statistical_Neighbour_Groupings_April_2021.csv"
-NEIGHBOURS_2025 = REFERENCE / "neighbours" / "sn_model_2025_wide.csv"
-IOW = "E06000046"
+from tests.conftest import (
+    CHILDREN_IN_CARE,
+    FIXTURES,
+    IOW,
+    NEIGHBOURS_2021,
+    NEIGHBOURS_2025,
+    REFERRALS,
+    hold_warehouse,
+)
 
 GEOGRAPHY = [
     "time_period",

@@ -20,8 +20,7 @@ from pipeline.devdata.sample_returns import PUBLISHED, PUBLISHED_YEARS
 from pipeline.ingest.load import load_returns
 from pipeline.ingest.published.imports import import_figures, import_neighbours
 from pipeline.publish.refresh import refresh
-from tests.conftest import SAMPLE_DIR, TODAY
-from tests.test_benchmarks import (
+from tests.conftest import (
     CHILDREN_IN_CARE,
     FIXTURES,
     IOW,
@@ -29,6 +28,8 @@ from tests.test_benchmarks import (
     NEIGHBOURS_2025,
     REFERENCE,
     REFERRALS,
+    SAMPLE_DIR,
+    TODAY,
 )
 
 LOOKED_AFTER = "Children looked after on 31 March each year"

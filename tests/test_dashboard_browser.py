@@ -12,19 +12,17 @@ return, record a response) run once on the same server."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from pipeline.core.paths import PROJECT_ROOT
 from pipeline.flags import review_log
 from tests.conftest import SAMPLE_DIR
 from tests.served import dashboard
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 AXE = PROJECT_ROOT / "tests" / "vendor" / "axe.min.js"
 PAGES = {  # address on the dashboard, heading
@@ -76,20 +74,6 @@ def data_folder(sample_refreshed, tmp_path_factory):
 def server(data_folder):
     with dashboard(data_folder) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert os.path.exists(CHROMIUM), "Debian's chromium is missing: `make test` installs it"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking"],
-        )  # fmt: skip
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The house's layout holds: `pipeline/` reads as the flow of stages, no module imports itself
-back round a cycle, and the dashboard never reaches into the command line."""
+back round a cycle, the dashboard never reaches into the command line, and test modules never
+import each other."""
 
 from __future__ import annotations
 
@@ -70,3 +71,14 @@ def test_the_dashboard_and_the_stages_never_import_the_command_line_or_the_devel
         if imported.startswith(("pipeline.cli", "pipeline.devdata"))
     )
     assert not reaching
+
+
+def test_test_modules_share_helpers_through_conftest_never_each_other():
+    """A test module importing another runs the other's module-level set-up and ties the two
+    together; shared helpers live in conftest.py, served.py and flag_test_set.py."""
+    offenders = []
+    for path in sorted((PROJECT_ROOT / "tests").glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests.test_"):
+                offenders.append(f"{path.name} imports {node.module}")
+    assert not offenders, offenders

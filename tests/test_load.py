@@ -7,7 +7,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import duckdb
@@ -17,7 +16,7 @@ from pipeline.core import paths
 from pipeline.ingest import warehouse
 from pipeline.ingest.load import load_returns
 from pipeline.ingest.warehouse import WarehouseBusy
-from tests.conftest import SAMPLE_DIR, TODAY, good_housing_rows, write_csv
+from tests.conftest import SAMPLE_DIR, TODAY, good_housing_rows, hold_warehouse, write_csv
 
 TABLES = ("raw.submissions", "raw.return_figures", "raw.validation_queries")
 
@@ -163,28 +162,6 @@ def test_check_only_validates_without_loading(tmp_path):
     )
     assert not report.committed and not report.refused
     assert snapshot() == before
-
-
-HOLD_WAREHOUSE = textwrap.dedent("""
-    import sys, time, duckdb
-    con = duckdb.connect(sys.argv[1])
-    print("holding", flush=True)
-    time.sleep(float(sys.argv[2]))
-    open(sys.argv[1] + ".releasing", "w").close()  # written before letting go, never after
-    con.close()
-""")
-
-
-def hold_warehouse(seconds: float) -> subprocess.Popen:
-    """Another process (as a refresh would) holding the warehouse open for writing."""
-    paths.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(
-        [sys.executable, "-c", HOLD_WAREHOUSE, str(paths.warehouse_path()), str(seconds)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout.readline().strip() == "holding"
-    return process
 
 
 def test_a_load_waits_for_another_process_then_goes_ahead(tmp_path):

@@ -17,7 +17,6 @@ from pipeline.core.catalogue import load_catalogue
 from pipeline.flags import review_log
 from pipeline.report import commentary, disclosure, meetings
 from pipeline.report.build import build_report
-from tests.test_dashboard_browser import page  # noqa: F401  (the real browser, as a fixture)
 
 PERIOD = "2026-27 Q2"
 WHEN = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -67,7 +66,8 @@ def test_the_word_document_has_every_priority_chart_question_and_definition(buil
     assert not re.search(r"\b(nan|None|NaN|NaT)\b", text)
 
 
-def test_the_html_is_self_contained_and_shows_every_chart_in_a_browser(built, page):  # noqa: F811
+def test_the_html_is_self_contained_and_shows_every_chart_in_a_browser(built, browser):
+    page = browser.new_page()
     html = built[False].html.read_text(encoding="utf-8")
     assert "<script" not in html and "http://" not in html and "https://" not in html
     assert not re.search(r"\b(nan|None|NaN|NaT)\b", html)
