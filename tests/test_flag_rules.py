@@ -339,3 +339,95 @@ def test_a_year_outside_the_published_tolerance_asks_the_agency_to_explain():
         "the 2% of the published figure allowed. Can children's social care explain the "
         "difference? (Children's social care)"
     )
+
+
+def test_an_episode_ends_back_in_range_and_a_new_change_is_a_new_question():
+    high = 102 + 5 * STEADY_SD
+    values = STEADY + [high, high, 102.0, 102.0, high]
+    history = judge_history(series(values), indicator("duration"), set())
+    flags = flags_from_history(history, indicator("duration"), "Housing", set(periods(17)))
+    # the second high quarter continues the first; two quarters back at the usual level end
+    # the episode, so the last is a new question
+    assert [f.period for f in flags] == ["2024-25 Q1", "2025-26 Q1"]
+    one_quarter_back = STEADY + [high, high, 102.0, high]
+    history = judge_history(series(one_quarter_back), indicator("duration"), set())
+    flags = flags_from_history(history, indicator("duration"), "Housing", set(periods(16)))
+    assert [f.period for f in flags] == ["2024-25 Q1"]
+
+
+def test_a_weak_signal_never_swallows_a_strong_one():
+    weak = rules.Detection("trend", "watch", "up", "test", None, {"quarters": 7})
+    strong = rules.Detection("outside_limits", "signal", "up", "test", 0.0001, {})
+    ours = indicator("duration")
+    history = judge_history(series(STEADY + [103.0, 140.0]), ours, set())
+    history[-2].findings, history[-1].findings = [weak], [strong]
+    history[-1].findings[0].facts.update({"lower": 90.0, "upper": 110.0})
+    flags = flags_from_history(history, ours, "Housing", set(periods(14)))
+    assert [(f.period, f.rule) for f in flags] == [
+        ("2024-25 Q1", "trend"),
+        ("2024-25 Q2", "outside_limits"),
+    ]
+
+
+def test_a_known_event_re_bases_the_usual_range_and_words_the_question(tmp_path):
+    from datetime import date
+
+    from pipeline.flags.events import add_event, read_events
+
+    register = tmp_path / "events.csv"
+    event = add_event(
+        date(2025, 2, 24),
+        "the Island's own front door opened",
+        ["x"],
+        "Its own hub replaced the one shared with =HYPERLINK(\"x\")",
+        register,
+    )
+    assert read_events(register) == [event] and event.period == "2024-25 Q4"
+    # 15 steady quarters, then the event quarter halves the figure and it stays there
+    values = [100.0, 104.0] * 7 + [101.0, 50.0, 52.0, 49.0, 51.0, 50.0]
+    history = judge_history(series(values), indicator("duration"), set(), events=(event,))
+    flags = flags_from_history(history, indicator("duration"), "Children's social care",
+                               set(periods(len(values))))
+    assert [f.period for f in flags] == ["2024-25 Q4"]
+    assert "since the Island's own front door opened on 24 February 2025" in flags[0].question
+    after = history[-1]
+    assert after.baseline.first_period == "2024-25 Q4" and not after.baseline.fixed
+    # without the event the lower level would keep raising questions as a lasting change
+    assert judge_history(series(values), indicator("duration"), set())[-1].z < -10
+
+
+def test_a_normally_large_count_reported_as_zero_is_a_data_question():
+    history = judge_history(series([400.0, 420.0] * 6 + [0.0]), indicator(better="down"), set())
+    flags = flags_from_history(history, indicator(better="down"), "Police", set(periods(13)))
+    assert flags[0].rule == "fell_to_zero" and flags[0].direction == "concern"
+    assert flags[0].question.endswith("Is this figure missing rather than zero? (Police)")
+    assert "improvement" not in flags[0].question and "small" not in flags[0].question
+
+
+def test_improvements_are_noted_without_asking_for_a_response():
+    ours = indicator("duration", better="up")
+    history = judge_history(series(STEADY + [140.0]), ours, set())
+    flags = flags_from_history(history, ours, "Health", set(periods(13)))
+    assert flags[0].direction == "improvement"
+    assert flags[0].question.endswith("Noted as an improvement: no response is needed. (Health)")
+
+
+@pytest.mark.parametrize(
+    "kind,lower,upper,value,printed",
+    [
+        ("count", 7.6, 35.9, 36.0, "8 to 35"),  # 35.9 rounded to 36 would equal the value
+        ("count", 7.6, 35.2, 36.0, "8 to 35"),
+        ("proportion", 86.47, 97.62, 97.64, "86.5% to 97.5%"),  # 97.6 would equal 97.6
+    ],
+)
+def test_a_value_equal_to_the_printed_limit_is_never_above_it(kind, lower, upper, value, printed):
+    from pipeline.flags.wording import printed_range
+
+    assert printed_range(lower, upper, value, indicator(kind)) == printed
+
+
+def test_durations_carry_their_unit():
+    from pipeline.flags.wording import shown
+
+    waits = load_catalogue().indicators["camhs_wait_weeks"]
+    assert shown(5.1, waits) == "5.1 weeks"

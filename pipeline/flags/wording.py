@@ -154,11 +154,12 @@ def printed_range(lower: float, upper: float, value: float, indicator: Indicator
     (and below, below the lower): limits are rounded towards the inside of the range, and a
     printed limit never equals the printed value."""
     step = 1.0 if indicator.kind == "count" else 0.1
-    low, high = math.ceil(lower / step - 1e-9) * step, math.floor(upper / step + 1e-9) * step
-    shown_value = round(value / step) * step
-    if shown_value > upper and high >= shown_value:
+    low = round(math.ceil(lower / step - 1e-9) * step, 6)
+    high = round(math.floor(upper / step + 1e-9) * step, 6)
+    shown_value = round(round(value / step) * step, 6)
+    if value > upper and high >= shown_value:
         high = shown_value - step
-    if shown_value < lower and low <= shown_value:
+    if value < lower and low <= shown_value:
         low = shown_value + step
     low = max(low, 0.0)
     if indicator.kind == "rate_per_10k":
