@@ -121,9 +121,7 @@ def test_percentages_with_denominators_are_judged_on_the_binomial_scale():
     lower, upper = judged.limits.bounds(judged.series.latest)
     # binomial: 40% of 100 varies by 4.9 points; the limits are roughly 3.75 times that
     assert 20 < lower < 23 and 58 < upper < 61
-    above = judge(
-        series([40.0] * 12 + [62.0], nums + [62.0], dens), indicator("proportion")
-    )
+    above = judge(series([40.0] * 12 + [62.0], nums + [62.0], dens), indicator("proportion"))
     assert "outside_limits" in rule_names(above)
 
 
@@ -277,8 +275,8 @@ def test_a_question_has_the_number_the_comparison_the_period_and_the_agency():
     assert [(f.period, f.rule) for f in flags] == [("2024-25 Q3", "sustained_change")]
     text = flags[0].question
     assert text.startswith(
-        "Things counted: 41 in 2024-25 Q3, the highest since returns began in 2021-22 Q1; it has been higher "
-        "than its usual level of about 22 (seen from 2021-22 Q1 to 2023-24 Q4)"
+        "Things counted: 41 in 2024-25 Q3, the highest since returns began in 2021-22 Q1; "
+        "it has been higher than its usual level of about 22 (seen from 2021-22 Q1 to 2023-24 Q4)"
     )
     assert "It has risen for 5 quarters in a row." in text
     assert "very unlikely to be chance" not in text  # no p-value says so
@@ -379,15 +377,16 @@ def test_a_known_event_re_bases_the_usual_range_and_words_the_question(tmp_path)
         date(2025, 2, 24),
         "the Island's own front door opened",
         ["x"],
-        "Its own hub replaced the one shared with =HYPERLINK(\"x\")",
+        'Its own hub replaced the one shared with =HYPERLINK("x")',
         register,
     )
     assert read_events(register) == [event] and event.period == "2024-25 Q4"
     # 15 steady quarters, then the event quarter halves the figure and it stays there
     values = [100.0, 104.0] * 7 + [101.0, 50.0, 52.0, 49.0, 51.0, 50.0]
     history = judge_history(series(values), indicator("duration"), set(), events=(event,))
-    flags = flags_from_history(history, indicator("duration"), "Children's social care",
-                               set(periods(len(values))))
+    flags = flags_from_history(
+        history, indicator("duration"), "Children's social care", set(periods(len(values)))
+    )
     assert [f.period for f in flags] == ["2024-25 Q4"]
     assert "since the Island's own front door opened on 24 February 2025" in flags[0].question
     after = history[-1]

@@ -45,8 +45,8 @@ def test_the_engine_finds_the_stories_in_the_sample(sample_refreshed):
     assert "70.4%" in reviews["question"] and "92.0%" in reviews["question"]
     # the front door's conversion halved when the Island's own front door opened
     front_door = find(flags, "contacts_to_referral_pct", "2024-25 Q4")
-    assert "since the Island's own front door opened on 24 February 2025" in (
-        front_door["question"]
+    assert (
+        "since the Island's own front door opened on 24 February 2025" in (front_door["question"])
     )
     latest_four = sorted({f["period"] for f in flags if " Q" in f["period"]})[-4:]
     assert len([f for f in flags if f["period"] in latest_four]) <= 12

@@ -11,8 +11,8 @@ import pyarrow as pa
 
 from pipeline.core.catalogue import Catalogue
 from pipeline.flags import wording
-from pipeline.flags.events import events_by_indicator, read_events
 from pipeline.flags.engine import HISTORY_QUARTERS, Flag, flag_id, flags_for_area
+from pipeline.flags.events import events_by_indicator, read_events
 from pipeline.flags.series import Point, Series
 
 
@@ -30,9 +30,7 @@ def raise_flags(
             received[r["area_code"]][r["agency"]].add(r["period"])
     flags, events = [], events_by_indicator(read_events())
     for area, series_by_code in _series(quarterly, catalogue).items():
-        flags += flags_for_area(
-            series_by_code, catalogue, received[area], periods_to_flag, events
-        )
+        flags += flags_for_area(series_by_code, catalogue, received[area], periods_to_flag, events)
     flags += _missing_returns(return_status, catalogue, periods_to_flag)
     flags += _differs_from_published(reconciliation, catalogue)
     return sorted(flags, key=lambda flag: importance(vars(flag)))

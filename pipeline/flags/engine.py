@@ -9,8 +9,8 @@ raises no new flag: one question per episode, not one per quarter.
 from __future__ import annotations
 
 import hashlib
-import math
 import logging
+import math
 from dataclasses import dataclass, field
 
 from pipeline.core.catalogue import Catalogue, Indicator
@@ -289,9 +289,7 @@ def flags_from_history(
             if new or not episode:
                 episode, quiet = main, 0
         elif main:
-            new = not (
-                previous and previous.rule == main.rule and previous.change == main.change
-            )
+            new = not (previous and previous.rule == main.rule and previous.change == main.change)
         previous = main
         if main and new and period in periods_to_flag:
             flags.append(_flag(judgement, main, indicator, agency_name))

@@ -149,11 +149,11 @@ def limits_for(
     if seasonal and any(len(v) < 2 for v in _by_quarter(points, lambda p: 1.0).values()):
         seasonal = False  # too few of some quarter to know its own level
     if kind == "count":
-        method, scaled = "counts", _count_scale
+        method = "counts"
     elif kind == "proportion" and all(_has_denominator(p) for p in (*points, latest)):
-        method, scaled = "angle", None
+        method = "angle"
     else:
-        method, scaled = "level", None
+        method = "level"
     values = [_scale(method, p) for p in points]
     centres = _centres(points, values, seasonal)
     residuals = [v - centres[quarter_of(p.period)] for p, v in zip(points, values)]
@@ -221,7 +221,9 @@ def _has_denominator(point: Point) -> bool:
     return bool(point.denominator) and point.numerator is not None
 
 
-def usual_range(series: Series, kind: str, seasonal: bool = False) -> tuple[Baseline, Limits] | None:
+def usual_range(
+    series: Series, kind: str, seasonal: bool = False
+) -> tuple[Baseline, Limits] | None:
     """The baseline and limits the latest quarter is judged against (as the flag engine
     judges it, ignoring events), for charts that shade the usual range."""
     observed = tuple(p for p in series.points if p.observed)

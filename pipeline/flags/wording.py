@@ -75,7 +75,9 @@ def strength(finding: Detection, small: bool) -> str:
         )
     if finding.severity == "signal" and finding.p_value is not None:
         if small:
-            return f"The numbers are small, but a change this size is unlikely to be chance ({odds})."
+            return (
+                f"The numbers are small, but a change this size is unlikely to be chance ({odds})."
+            )
         if finding.p_value < 0.001:
             return "This is very unlikely to be chance."
         return f"This is unlikely to be chance ({odds})."
@@ -173,7 +175,7 @@ def _since(facts: dict) -> str:
 
 
 def _first_sentence(indicator: Indicator, series: Series, finding: Detection, facts: dict) -> str:
-    kind, latest, label = indicator.kind, series.latest, indicator.label
+    latest, label = series.latest, indicator.label
     value = shown(latest.value, indicator) if latest.observed else None
     at = when(indicator, latest.period)
     best = record(series) if latest.observed else None
