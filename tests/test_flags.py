@@ -74,7 +74,7 @@ def test_pqa_flags_lists_open_questions_with_their_agency(sample_refreshed, monk
 
 
 def test_a_response_survives_refreshes_and_closing_keeps_everything(refreshed, capsys):
-    flag = find(published_flags(refreshed), "families_in_bed_and_breakfast")
+    flag = find(published_flags(refreshed), "children_in_bed_and_breakfast")
     flag_id = flag["flag_id"]
     assert (
         main(
@@ -111,7 +111,7 @@ def test_a_response_survives_refreshes_and_closing_keeps_everything(refreshed, c
         == 0
     )
     assert refresh(today=TODAY).outcome == "succeeded"
-    after = find(published_flags(refreshed), "families_in_bed_and_breakfast")
+    after = find(published_flags(refreshed), "children_in_bed_and_breakfast")
     assert after["flag_id"] == flag_id and after["status"] == "answered"
     assert after["response"].startswith("More evictions")
     assert (
@@ -216,7 +216,7 @@ def test_a_corrected_figure_leaves_the_flag_marked_no_longer_indicated(refreshed
 
 
 def test_export_writes_the_yearly_report_table(refreshed, tmp_path, capsys):
-    flag = find(published_flags(refreshed), "families_in_bed_and_breakfast")
+    flag = find(published_flags(refreshed), "children_in_bed_and_breakfast")
     review_log.update(
         flag["flag_id"],
         "chair",
