@@ -12,9 +12,9 @@ from tests.flag_test_set import DATA_CHANGES, labelled_cases, measure
 
 @pytest.fixture(scope="module")
 def quality():
-    # half the set `make perf-flags` measures, with the same seed: the same figures within a
-    # point or so, in half the time
-    return measure(labelled_cases(scale=0.5))
+    # the whole set `make perf-flags` measures (a few seconds): half of it differs from the
+    # whole by about 0.4 false alarms per 100 by chance, too much to hold the targets to
+    return measure(labelled_cases())
 
 
 def test_false_alarms_over_the_published_window(quality):
@@ -24,7 +24,7 @@ def test_false_alarms_over_the_published_window(quality):
 
 
 def test_recall_on_the_mix_of_changes(quality):
-    assert quality.recall() >= 0.77
+    assert quality.recall() >= 0.80
     assert quality.recall("seasonal (school year)") >= 0.70
     assert quality.recall_of("step", 4) >= 0.90 and quality.recall_of("trend", 4) >= 0.90
     for change, _ in DATA_CHANGES:

@@ -198,9 +198,9 @@ def test_trial_limits_use_only_big_one_off_changes():
 
 
 def test_stale_and_missing_figures():
-    assert rules.stale_figure(series([40.0, 41.0, 41.0, 41.0])) is None
-    assert rules.stale_figure(series([41.0, 41.0, 41.0, 41.0])).rule == "stale_figure"
-    assert rules.stale_figure(series([20.0, 20.0, 20.0, 20.0])) is None  # 20 or fewer
+    assert rules.stale_figure(series([40.0, 41.0, 41.0, 41.0, 41.0])) is None
+    assert rules.stale_figure(series([41.0, 41.0, 41.0, 41.0, 41.0])).rule == "stale_figure"
+    assert rules.stale_figure(series([20.0, 20.0, 20.0, 20.0, 20.0])) is None  # 20 or fewer
     gap = series([5.0, 6.0, None])
     assert rules.missing_figure(gap, return_received=True).rule == "missing_figure"
     assert rules.missing_figure(gap, return_received=False) is None

@@ -17,6 +17,7 @@ from pipeline.core.catalogue import Catalogue, Indicator
 from pipeline.flags import rules, wording
 from pipeline.flags.events import Event
 from pipeline.flags.limits import (
+    CHANCE_Z,
     SIGNAL_Z,
     TRIAL_Z,
     Baseline,
@@ -193,7 +194,9 @@ def _judge_one(
     candidates, z = [], None
     if limits:
         z = limits.z(series.latest)
-        threshold = SIGNAL_Z if baseline.fixed else TRIAL_Z
+        # a snapshot's quarters carry over, so even a chance-sized spread is less certain
+        known = limits.chance_only and indicator.measured != "snapshot"
+        threshold = (CHANCE_Z if known else SIGNAL_Z) if baseline.fixed else TRIAL_Z
         candidates.append(rules.outside_limits(series, baseline, limits, threshold))
         candidates.append(rules.trend(series.upto_from(start)))
         if limits.method == "angle":
