@@ -8,6 +8,7 @@ from scipy import stats
 
 from pipeline.core.catalogue import Indicator, load_catalogue
 from pipeline.flags import rules
+from pipeline.flags.current import with_reading
 from pipeline.flags.engine import (
     direction,
     flag_id,
@@ -430,3 +431,50 @@ def test_durations_carry_their_unit():
 
     waits = load_catalogue().indicators["camhs_wait_weeks"]
     assert shown(5.1, waits) == "5.1 weeks"
+
+
+def _row(period: str, rule: str = "outside_limits", direction: str = "concern", **review) -> dict:
+    return {
+        "area_code": "E06000046",
+        "indicator_code": "referrals",
+        "agency": "childrens_social_care",
+        "period": period,
+        "rule": rule,
+        "direction": direction,
+        "indicated": True,
+        "status": "open",
+        "response": None,
+        **review,
+    }
+
+
+def test_every_question_says_what_it_asks_and_old_unanswered_ones_become_historic():
+    judged = {f"2024-25 Q{q}" for q in range(1, 5)} | {"2025-26 Q1", "2025-26 Q2"}
+    old, answered = _row("2024-25 Q1"), _row("2024-25 Q2", status="answered", response="Done")
+    zero = {**_row("2025-26 Q2", rule="fell_to_zero"), "indicator_code": "contacts"}
+    better = {**_row("2025-26 Q1", direction="improvement"), "indicator_code": "assessments"}
+    year = {**_row("2023-24", rule="differs_from_published"), "indicator_code": "re_referrals"}
+    read = {r["period"]: r for r in with_reading([old, answered, zero, better, year], judged)}
+    assert read["2024-25 Q1"]["question_type"] == "concern" and read["2024-25 Q1"]["historic"]
+    assert not read["2024-25 Q2"]["historic"]  # answered: still part of the record's work
+    assert read["2025-26 Q2"]["question_type"] == "data question"
+    assert read["2025-26 Q1"]["question_type"] == "improvement"
+    assert not read["2025-26 Q1"]["historic"]  # in the latest four quarters
+    assert read["2023-24"]["historic"]  # a whole year before them
+    # a newer question about the same figure keeps the old one current
+    newer = _row("2025-26 Q2")
+    assert not with_reading([old, newer], judged)[0]["historic"]
+
+
+def test_the_registry_names_and_describes_every_rule_the_engine_raises():
+    from pipeline.flags import registry
+    from pipeline.flags.engine import DATA_QUALITY_RULES, RULE_ORDER
+
+    raised = set(RULE_ORDER) | DATA_QUALITY_RULES
+    assert raised <= set(registry.RULES)
+    assert {r for r, i in registry.RULES.items() if i.data_question} == DATA_QUALITY_RULES
+    assert registry.plain_name("sustained_change") == "a lasting change"
+    assert "cumulative sum" in registry.description("sustained_change")
+    # a rule an older engine raised still reads as words, never as a code or "None"
+    assert registry.plain_name("two_of_three") == "two of three"
+    assert registry.description("two_of_three") == ""

@@ -63,6 +63,15 @@ def test_flags_are_published_most_important_first_with_evidence(sample_refreshed
     assert evidence["limits"]["method"] == "counts"
     assert evidence["values"][-1][0] == "2024-25 Q3"
     assert all(f["status"] == "open" and f["indicated"] for f in flags)
+    # every question says what it asks for; improvements are listed, never asked about
+    kinds = {f["question_type"] for f in flags}
+    assert kinds <= {"concern", "improvement", "data question"} and "concern" in kinds
+    assert find(flags, "children_in_bed_and_breakfast")["question_type"] == "concern"
+    # the bed-and-breakfast question (2024-25 Q3) is long before the latest four quarters,
+    # still open with no response: historic, kept but not counted as open
+    assert find(flags, "children_in_bed_and_breakfast")["historic"]
+    # the sample's latest ended quarter is 2026-27 Q2: nothing from 2025-26 Q3 on is historic
+    assert not [f for f in flags if f["historic"] and f["period"] >= "2025-26 Q3"]
 
 
 def test_pqa_flags_lists_open_questions_with_their_agency(sample_refreshed, monkeypatch, capsys):
