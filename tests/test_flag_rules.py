@@ -444,6 +444,8 @@ def _row(period: str, rule: str = "outside_limits", direction: str = "concern", 
         "indicated": True,
         "status": "open",
         "response": None,
+        "severity": "signal",
+        "flag_id": f"{period} {rule}",
         **review,
     }
 
@@ -478,3 +480,36 @@ def test_the_registry_names_and_describes_every_rule_the_engine_raises():
     # a rule an older engine raised still reads as words, never as a code or "None"
     assert registry.plain_name("two_of_three") == "two of three"
     assert registry.description("two_of_three") == ""
+
+
+def test_related_flags_in_a_quarter_are_one_story_whose_id_and_response_survive_regrouping():
+    from pipeline.flags.current import importance
+    from pipeline.flags.events import read_events
+    from pipeline.flags.stories import families, with_stories
+
+    family_of = families(load_catalogue(), read_events())
+    # the front door: referrals and the share of contacts that became one, one story
+    assert family_of["referrals"] == family_of["contacts_to_referral_pct"]
+    assert family_of["camhs_open_cases"] == family_of["camhs_wait_weeks"]  # a declared pair
+    assert family_of["children_in_bed_and_breakfast"] != family_of["referrals"]
+
+    def flag(code: str, status: str = "open", response=None, question="?") -> dict:
+        return {
+            **_row("2024-25 Q2", status=status, response=response),
+            "indicator_code": code,
+            "flag_id": code,
+            "severity": "signal",
+            "question": question,
+        }
+
+    answered = flag("referrals", "answered", "The new front door counts differently.")
+    first = with_stories([answered, flag("children_in_bed_and_breakfast")], family_of, importance)
+    # a refresh later raises the share too, and words the referrals question anew
+    reworded = {**answered, "question": "Referrals rose (worded anew)?"}
+    later = with_stories([flag("contacts_to_referral_pct"), reworded], family_of, importance)
+    story = {r["flag_id"]: r for r in first}["referrals"]["story_id"]
+    members = [r for r in later if r["story_id"] == story]
+    assert {r["flag_id"] for r in members} == {"referrals", "contacts_to_referral_pct"}
+    leads = [r for r in members if r["story_lead"]]
+    assert [r["response"] for r in leads] == ["The new front door counts differently."]
+    assert len({r["story_id"] for r in first}) == 2  # unrelated figures stay apart

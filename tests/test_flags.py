@@ -70,6 +70,12 @@ def test_flags_are_published_most_important_first_with_evidence(sample_refreshed
     # the bed-and-breakfast question (2024-25 Q3) is long before the latest four quarters,
     # still open with no response: historic, kept but not counted as open
     assert find(flags, "children_in_bed_and_breakfast")["historic"]
+    # one question per story: the front door's referrals and conversion in 2024-25 Q2
+    front = [find(flags, c, "2024-25 Q2") for c in ("referrals", "contacts_to_referral_pct")]
+    assert front[0]["story_id"] == front[1]["story_id"]
+    assert sorted(f["story_lead"] for f in front) == [False, True]
+    leads = [f["story_id"] for f in flags if f["story_lead"]]
+    assert len(leads) == len(set(leads)) == len({f["story_id"] for f in flags})
     # the sample's latest ended quarter is 2026-27 Q2: nothing from 2025-26 Q3 on is historic
     assert not [f for f in flags if f["historic"] and f["period"] >= "2025-26 Q3"]
 

@@ -9,7 +9,7 @@ from datetime import date
 
 import pyarrow as pa
 
-from pipeline.core.catalogue import Catalogue
+from pipeline.core.catalogue import Catalogue, load_catalogue
 from pipeline.flags import wording
 from pipeline.flags.engine import (
     DATA_QUALITY_RULES,
@@ -20,6 +20,7 @@ from pipeline.flags.engine import (
 )
 from pipeline.flags.events import events_by_indicator, read_events
 from pipeline.flags.series import Point, Series
+from pipeline.flags.stories import families, with_stories
 
 
 def raise_flags(
@@ -78,11 +79,17 @@ def question_type(flag: dict) -> str:
     return "improvement" if flag["direction"] == "improvement" else "concern"
 
 
-def with_reading(rows: list[dict], judged: set[str]) -> list[dict]:
-    """Add each row's question type and whether it is historic: about a quarter before the
-    latest four judged, still open with no response, and no newer question about the same
-    figure (area and indicator, or agency for a missing return) in the latest four. Historic
-    questions are kept and searchable but not counted as open."""
+def with_reading(
+    rows: list[dict], judged: set[str], family_of: dict[str, str] | None = None
+) -> list[dict]:
+    """Add each row's story (pipeline/flags/stories.py), question type and whether it is
+    historic: about a quarter before the latest four judged, still open with no response, and
+    no newer question about the same figure (area and indicator, or agency for a missing
+    return) in the latest four. Historic questions are kept and searchable but not counted as
+    open."""
+    if family_of is None:
+        family_of = families(load_catalogue(), read_events())
+    rows = with_stories(rows, family_of, importance)
     latest = sorted(q for q in judged if _is_quarter(q))[-LATEST_QUARTERS:]
     since = latest[0] if latest else ""
     recent = {_subject(r) for r in rows if r["indicated"] and not _before(r["period"], since)}
@@ -226,6 +233,8 @@ FLAGS_SCHEMA = pa.schema(
         ("updated_at", pa.string()),
         ("updated_by", pa.string()),
         ("question_type", pa.string()),
+        ("story_id", pa.string()),
+        ("story_lead", pa.bool_()),
         ("historic", pa.bool_()),
     ]
 )
