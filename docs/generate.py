@@ -18,9 +18,16 @@ def _rules() -> str:
     return rules_markdown()
 
 
+def _flag_rules() -> str:
+    from pipeline.flags.registry import rules_markdown
+
+    return rules_markdown()
+
+
 # document -> generated table name -> what writes it
 TABLES: dict[str, dict[str, Callable[[], str]]] = {
     "returns.md": {"validation rules": _rules},
+    "flags.md": {"flag rules": _flag_rules},
 }
 
 

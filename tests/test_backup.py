@@ -23,7 +23,7 @@ def families_flag(folder) -> str:
     return next(
         f["flag_id"]
         for f in published_flags(folder)
-        if f["indicator_code"] == "families_in_bed_and_breakfast"
+        if f["indicator_code"] == "children_in_bed_and_breakfast"
     )
 
 

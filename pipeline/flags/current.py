@@ -9,12 +9,20 @@ from datetime import date
 
 import pyarrow as pa
 
-from pipeline.core.catalogue import Catalogue
+from pipeline.core.catalogue import Catalogue, load_catalogue
 from pipeline.flags import wording
 from pipeline.flags.benchmark_questions import RULE as BENCHMARK_RULE
 from pipeline.flags.benchmark_questions import benchmark_questions
-from pipeline.flags.engine import HISTORY_QUARTERS, Flag, flag_id, flags_for_area
+from pipeline.flags.engine import (
+    DATA_QUALITY_RULES,
+    HISTORY_QUARTERS,
+    Flag,
+    flag_id,
+    flags_for_area,
+)
+from pipeline.flags.events import events_by_indicator, read_events
 from pipeline.flags.series import Point, Series
+from pipeline.flags.stories import families, with_stories
 
 
 def raise_flags(
@@ -30,9 +38,9 @@ def raise_flags(
     for r in return_status:
         if r["status"] in ("received", "late"):
             received[r["area_code"]][r["agency"]].add(r["period"])
-    flags = []
+    flags, events = [], events_by_indicator(read_events())
     for area, series_by_code in _series(quarterly, catalogue).items():
-        flags += flags_for_area(series_by_code, catalogue, received[area], periods_to_flag)
+        flags += flags_for_area(series_by_code, catalogue, received[area], periods_to_flag, events)
     flags += _missing_returns(return_status, catalogue, periods_to_flag)
     flags += _differs_from_published(reconciliation, catalogue)
     flags += benchmark_questions(benchmarks, catalogue, set(received))
@@ -62,6 +70,58 @@ def importance(flag: dict) -> tuple:
         flag["indicator_code"] or "",
         flag["flag_id"],
     )
+
+
+LATEST_QUARTERS = 4  # a question about an older quarter can become historic
+
+
+def question_type(flag: dict) -> str:
+    """What the question asks for: a data question (is the figure right?), an improvement
+    (listed, no response needed) or a concern (a response is needed; neutral questions too)."""
+    if flag["rule"] in DATA_QUALITY_RULES:
+        return "data question"
+    return "improvement" if flag["direction"] == "improvement" else "concern"
+
+
+def with_reading(
+    rows: list[dict], judged: set[str], family_of: dict[str, str] | None = None
+) -> list[dict]:
+    """Add each row's story (pipeline/flags/stories.py), question type and whether it is
+    historic: about a quarter before the latest four judged, still open with no response, and
+    no newer question about the same figure (area and indicator, or agency for a missing
+    return) in the latest four. Historic questions are kept and searchable but not counted as
+    open."""
+    if family_of is None:
+        family_of = families(load_catalogue(), read_events())
+    rows = with_stories(rows, family_of, importance)
+    latest = sorted(q for q in judged if _is_quarter(q))[-LATEST_QUARTERS:]
+    since = latest[0] if latest else ""
+    recent = {_subject(r) for r in rows if r["indicated"] and not _before(r["period"], since)}
+    return [
+        {
+            **r,
+            "question_type": question_type(r),
+            "historic": bool(since)
+            and _before(r["period"], since)
+            and r["status"] == "open"
+            and not r.get("response")
+            and _subject(r) not in recent,
+        }
+        for r in rows
+    ]
+
+
+def _is_quarter(period: str) -> bool:
+    return period[-2:-1] == "Q"
+
+
+def _before(period: str, since: str) -> bool:
+    """Whether a quarter (or a whole financial year, as its last quarter) is before `since`."""
+    return (period if _is_quarter(period) else f"{period} Q4") < since
+
+
+def _subject(row: dict) -> tuple:
+    return (row["area_code"], row["indicator_code"] or row["agency"])
 
 
 def _descending(period: str) -> tuple:
@@ -176,6 +236,10 @@ FLAGS_SCHEMA = pa.schema(
         ("review_version", pa.int64()),
         ("updated_at", pa.string()),
         ("updated_by", pa.string()),
+        ("question_type", pa.string()),
+        ("story_id", pa.string()),
+        ("story_lead", pa.bool_()),
+        ("historic", pa.bool_()),
     ]
 )
 

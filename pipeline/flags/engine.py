@@ -10,30 +10,52 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from dataclasses import dataclass, field
 
 from pipeline.core.catalogue import Catalogue, Indicator
 from pipeline.flags import rules, wording
-from pipeline.flags.limits import Baseline, Limits, baseline_for, limits_for
+from pipeline.flags.events import Event
+from pipeline.flags.limits import (
+    CHANCE_Z,
+    SIGNAL_Z,
+    TRIAL_Z,
+    Baseline,
+    Limits,
+    baseline_for,
+    limits_for,
+    short_term_phi,
+)
 from pipeline.flags.rules import Detection
 from pipeline.flags.series import Series
 
 # Strongest first: when several rules fire, the first in this order words the question.
 RULE_ORDER = [
+    "fell_to_zero",
     "divergence",
     "outside_limits",
-    "shift",
+    "sustained_change",
+    "year_on_year",
     "trend",
-    "two_of_three",
     "change_from_last_year",
-    "change_over_two_quarters",
     "below_benchmark",
     "missing_figure",
     "stale_figure",
 ]
-PROCESS_RULES = {"outside_limits", "shift", "trend", "two_of_three", "divergence"}
-DATA_QUALITY_RULES = {"missing_figure", "stale_figure", "missing_return", "differs_from_published"}
+PROCESS_RULES = {"outside_limits", "sustained_change", "year_on_year", "trend", "divergence"}
+DATA_QUALITY_RULES = {
+    "missing_figure",
+    "stale_figure",
+    "missing_return",
+    "differs_from_published",
+    "fell_to_zero",
+}
 HISTORY_QUARTERS = 12  # flags are raised for the last three years of ended quarters
+# An episode of a signal ends when the series has been back in its usual range (within one
+# standard deviation of its centre, or beyond it the other way) this many quarters running.
+END_QUARTERS = 2
+SNAPSHOT_CORRELATION = 0.5
+BACK_Z = 1.0
 # What judging an absurd series can raise (a value of 1e308 overflowed the statistics).
 SERIES_FAILURES = (ArithmeticError, ValueError)
 log = logging.getLogger(__name__)
@@ -61,6 +83,8 @@ class Judgement:
     findings: list[Detection]
     baseline: Baseline | None = None
     limits: Limits | None = None
+    z: float | None = None  # the quarter's standardised residual, when it has limits
+    event: Event | None = None  # a known event in this quarter, that re-bases what follows
 
     @property
     def main(self) -> Detection | None:
@@ -82,35 +106,106 @@ def judge(
     indicator: Indicator,
     return_received: bool = True,
     benchmark: tuple[float, str] | None = None,
+    events: tuple[Event, ...] = (),
 ) -> Judgement:
-    """Every rule on the latest quarter of `series`."""
+    """Every rule on the latest quarter of `series` (as the series stood then)."""
+    received = {p.period for p in series.points[:-1]}
+    if return_received:
+        received.add(series.latest.period)
+    judged = monitor(series, indicator, received, events)[-1]
+    if benchmark and judged.series.latest.observed and indicator.kind == "count":
+        found = rules.below_benchmark(judged.series, *benchmark)
+        if found:
+            judged.findings.append(found)
+    return judged
+
+
+def monitor(
+    series: Series,
+    indicator: Indicator,
+    received_periods: set[str],
+    events: tuple[Event, ...] = (),
+) -> list[Judgement]:
+    """Judge every quarter in turn, as the series stood when it was the latest (no look-ahead).
+    The cumulative sums run over the quarters after a fixed baseline; a known event starts a
+    new baseline (trial limits until there are enough quarters again)."""
+    judgements, upper, lower, start, event_at = [], 0.0, 0.0, 0, {}
+    for event in events:
+        index = next((k for k, p in enumerate(series.points) if p.period >= event.period), None)
+        if index is not None:
+            event_at[index] = event
+    since: Event | None = None
+    for k, point in enumerate(series.points):
+        upto = series.upto(k)
+        if k in event_at:  # judged against the usual range before the event, then re-based
+            judged = _judge_one(upto, indicator, point.period in received_periods, start, since)
+            judged.event = event_at[k]
+            for finding in judged.findings:
+                finding.facts["event"] = event_at[k].words
+            judgements.append(judged)
+            start, since, upper, lower = k, event_at[k], 0.0, 0.0
+            continue
+        judged = _judge_one(upto, indicator, point.period in received_periods, start, since)
+        if judged.z is not None and judged.baseline.fixed:
+            step = judged.z / _carried_over(indicator, judged.baseline, judged.limits)
+            upper = max(0.0, upper + step - rules.CUSUM_SLACK)
+            lower = max(0.0, lower - step - rules.CUSUM_SLACK)
+            for total, change in ((upper, "up"), (lower, "down")):
+                found = rules.sustained_change(total, change, k - start)
+                if found:
+                    judged.findings.append(found)
+            # restart a side that signalled: a change that lasts signals again, which the
+            # episode it belongs to absorbs (flags_from_history)
+            upper = 0.0 if upper > rules.CUSUM_LIMIT else upper
+            lower = 0.0 if lower > rules.CUSUM_LIMIT else lower
+        judgements.append(judged)
+    return judgements
+
+
+def _carried_over(indicator: Indicator, baseline: Baseline, limits: Limits) -> float:
+    """How much more a sum of quarters varies than independent quarters would: a snapshot
+    (children on a plan on the last day) carries much of one quarter into the next, so its
+    quarters are correlated. The baseline's lag-one correlation, taken as at least
+    SNAPSHOT_CORRELATION for snapshots (12 quarters underestimate it) and ignored for flows."""
+    if indicator.measured != "snapshot":
+        return 1.0
+    scores = [limits.z(p) for p in baseline.points]
+    mean = sum(scores) / len(scores)
+    centred = [s - mean for s in scores]
+    variance = sum(c * c for c in centred) or 1.0
+    rho = sum(a * b for a, b in zip(centred, centred[1:])) / variance
+    rho = min(max(rho, SNAPSHOT_CORRELATION), 0.8)
+    return math.sqrt((1 + rho) / (1 - rho))
+
+
+def _judge_one(
+    series: Series, indicator: Indicator, received: bool, start: int, since: Event | None
+) -> Judgement:
     if not series.latest.observed:
-        found = rules.missing_figure(series, return_received)
+        found = rules.missing_figure(series, received)
         return Judgement(series, [found] if found else [])
-    baseline = baseline_for(series) if indicator.measured != "ytd" else None
-    limits = limits_for(indicator.kind, baseline, series.latest) if baseline else None
-    candidates = []
+    words = since.words if since else None
+    baseline = baseline_for(series, start, words) if indicator.measured != "ytd" else None
+    limits = (
+        limits_for(indicator.kind, baseline, series.latest, indicator.seasonal)
+        if baseline
+        else None
+    )
+    candidates, z = [], None
     if limits:
-        candidates.append(rules.outside_limits(series, baseline, limits))
-        if baseline.fixed:  # trial limits: only the strongest rules
-            candidates += [
-                rules.two_of_three(series, baseline, limits),
-                rules.shift(series, baseline, limits),
-                rules.trend(series),
-            ]
+        z = limits.z(series.latest)
+        # a snapshot's quarters carry over, so even a chance-sized spread is less certain
+        known = limits.chance_only and indicator.measured != "snapshot"
+        threshold = (CHANCE_Z if known else SIGNAL_Z) if baseline.fixed else TRIAL_Z
+        candidates.append(rules.outside_limits(series, baseline, limits, threshold))
+        candidates.append(rules.trend(series.upto_from(start)))
+        if limits.method == "angle":
+            candidates.append(rules.year_on_year(series.upto_from(start), short_term_phi(baseline)))
+    elif indicator.kind == "count":  # no usable limits: only the same quarter last year
+        candidates.append(rules.change_from_last_year(series.upto_from(start)))
     if indicator.kind == "count":
-        candidates += [rules.change_from_last_year(series), rules.stale_figure(series)]
-        if not _same_quarter_only(indicator):
-            candidates.append(rules.change_over_two_quarters(series))
-        if benchmark:
-            candidates.append(rules.below_benchmark(series, *benchmark))
-    return Judgement(series, [c for c in candidates if c], baseline, limits)
-
-
-def _same_quarter_only(indicator: Indicator) -> bool:
-    """Seasonal figures, and year-to-date counts (which climb from April to March), are only
-    compared with the same quarter last year; year-to-date counts get no limits either."""
-    return indicator.seasonal or indicator.measured == "ytd"
+        candidates.append(rules.stale_figure(series))
+    return Judgement(series, [c for c in candidates if c], baseline, limits, z)
 
 
 def judge_history(
@@ -118,19 +213,12 @@ def judge_history(
     indicator: Indicator,
     received_periods: set[str],
     periods_to_flag: set[str] | None = None,
+    events: tuple[Event, ...] = (),
 ) -> list[Judgement]:
-    """Judge each quarter in turn, as the series stood when it was the latest: every quarter,
-    or those to flag and the one before them (to know whether a signal continues)."""
-    wanted = [
-        k
-        for k, p in enumerate(series.points)
-        if periods_to_flag is None or p.period in periods_to_flag
-    ]
-    start = max(0, wanted[0] - 1) if wanted else len(series.points)
-    return [
-        judge(series.upto(k), indicator, series.points[k].period in received_periods)
-        for k in range(start, len(series.points))
-    ]
+    """Every quarter judged in turn (see monitor); `periods_to_flag` is kept for callers that
+    name the quarters they will publish, and changes nothing: the cumulative sums need the
+    whole series."""
+    return monitor(series, indicator, received_periods, events)
 
 
 def add_divergence(
@@ -178,25 +266,55 @@ def direction(indicator: Indicator, finding: Detection) -> str:
 def flags_from_history(
     judgements: list[Judgement], indicator: Indicator, agency_name: str, periods_to_flag: set[str]
 ) -> list[Flag]:
-    flags, previous = [], None
+    """One question per episode. A process signal (limits, cumulative sum, trend, year on
+    year, divergence) opens an episode in its direction; it ends when the series has been back
+    in its usual range END_QUARTERS quarters running, after which a new change is a new
+    question. A stronger signal than the one that opened an episode is a question of its own
+    (a weak signal never swallows a strong one). Other findings raise one question per run of
+    quarters in which the same rule fires the same way."""
+    flags, episode, quiet, previous = [], None, 0, None
     for judgement in judgements:
         main = judgement.main
-        continuing = (
-            main
-            and previous
-            and main.change == previous.change
-            and _family(main) == _family(previous)
-        )
-        previous = main
         period = judgement.series.latest.period
-        if main and not continuing and period in periods_to_flag:
+        if episode and _back_in_range(judgement, episode):
+            quiet += 1
+            if quiet >= END_QUARTERS:
+                episode, quiet = None, 0
+        else:
+            quiet = 0
+        if judgement.event:
+            episode, quiet = None, 0  # a new baseline: what follows is judged afresh
+        new = bool(main)
+        if main and _family(main) == "process":
+            same_way = episode and episode.change == main.change
+            stronger = same_way and _strength(main) > _strength(episode)
+            new = not same_way or stronger
+            if new or not episode:
+                episode, quiet = main, 0
+        elif main:
+            new = not (previous and previous.rule == main.rule and previous.change == main.change)
+        previous = main
+        if main and new and period in periods_to_flag:
             flags.append(_flag(judgement, main, indicator, agency_name))
     return flags
+
+
+def _back_in_range(judgement: Judgement, episode: Detection) -> bool:
+    """Whether this quarter is back in the usual range for the episode's direction (a missing
+    figure is neither)."""
+    if judgement.z is None:
+        return False
+    way = 1 if episode.change == "up" else -1
+    return way * judgement.z < BACK_Z
 
 
 def _family(finding: Detection) -> str:
     """Rules that say the same thing in different ways; divergence is a question of its own."""
     return "process" if finding.rule in PROCESS_RULES - {"divergence"} else finding.rule
+
+
+def _strength(finding: Detection) -> int:
+    return 1 if finding.severity == rules.SIGNAL else 0
 
 
 def _flag(judgement: Judgement, main: Detection, indicator: Indicator, agency_name: str) -> Flag:
@@ -205,10 +323,13 @@ def _flag(judgement: Judgement, main: Detection, indicator: Indicator, agency_na
     evidence = _evidence(judgement, main)
     if judgement.limits:
         facts["centre"] = judgement.limits.centre
+        facts["expected"] = judgement.limits.expected(series.latest)
         facts.setdefault("lower", evidence["limits"]["lower"])
         facts.setdefault("upper", evidence["limits"]["upper"])
         facts["baseline_from"] = judgement.baseline.first_period
         facts["baseline_to"] = judgement.baseline.last_period
+        if judgement.baseline.since_event:
+            facts["baseline_since"] = judgement.baseline.since_event
     way = direction(indicator, main)
     text = wording.question(indicator, agency_name, series, main, way, facts)
     period = series.latest.period
@@ -274,17 +395,19 @@ def flags_for_area(
     catalogue: Catalogue,
     received: dict[str, set[str]],
     periods_to_flag: set[str],
+    events: dict[str, tuple[Event, ...]] | None = None,
 ) -> list[Flag]:
-    """Every flag for one area: each series judged over its history, pairs compared. A series
-    the rules cannot judge is left without flags and logged: it never stops the others."""
+    """Every flag for one area: each series judged over its history (re-based after known
+    events), pairs compared. A series the rules cannot judge is left without flags and
+    logged: it never stops the others."""
     judged = {}
     for code, series in series_by_code.items():
         try:
-            judged[code] = judge_history(
+            judged[code] = monitor(
                 series,
                 catalogue.indicators[code],
                 received.get(catalogue.indicators[code].agency, set()),
-                periods_to_flag,
+                (events or {}).get(code, ()),
             )
         except SERIES_FAILURES as exc:
             _skipped(series, exc)

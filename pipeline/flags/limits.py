@@ -1,42 +1,55 @@
-"""The usual range of a series, from a baseline of earlier quarters.
+"""The usual range of a series, from a baseline of earlier quarters, and how far a quarter is
+from it in standard deviations (a standardised residual, `z`).
 
-Methods, chosen by the indicator's kind and size (docs/flags.md; NHS "Making Data Count"):
-- `xmr`: mean +/- 2.66 x mean moving range (3 sigma) for counts averaging 10 or more,
-  durations, rates and percentages without denominators. For counts, sigma is never taken
-  below the Poisson square root of the mean: a baseline that happened to be smooth must not
-  make ordinary chance look like a signal.
-- `poisson`: exact Poisson tails for counts averaging under 10, where an XmR lower limit of 0
-  could never flag a fall.
-- `p_chart`: binomial limits around the pooled percentage, widened by Laney's sigma-z when the
-  quarters vary more than chance allows (large denominators).
-A baseline is the first 12 observed quarters, fixed once there are 12 and never re-based
-automatically; with fewer it is a trial baseline of every earlier observed quarter.
+Every figure is judged on a scale where chance variation is roughly the same size everywhere:
+- `counts` (kind count): the square-root scale, 2 x sqrt(x + 3/8), where a Poisson count varies
+  by about 1 whatever its size. The spread is the baseline's own variation on that scale, never
+  below 1: counts that vary more than chance (overdispersed) get wider limits, smooth ones
+  never narrower than chance.
+- `angle` (percentages with numerators and denominators): the arcsine scale,
+  asin(sqrt(share)), where a binomial share varies by 1 / (2 sqrt(denominator)); the
+  baseline's quarter-to-quarter variation beyond that widens it (never narrows it).
+- `level` (rates, durations, percentages without denominators): the figure itself, spread
+  from the baseline's variation.
+
+Seasonal indicators (school-year figures) are judged against their own quarter: the centre is
+the baseline's mean for the same quarter of the year. The spread allows for the centre being
+estimated from few quarters (sqrt(1 + 1/n)).
+
+A baseline is the first 12 observed quarters since the series began or since the last known
+event for the indicator (data/reference/events.csv); with fewer it is a trial baseline of every
+earlier observed quarter since then.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from statistics import NormalDist
-
-from scipy import special, stats
 
 from pipeline.flags.series import Point, Series
 
 BASELINE_QUARTERS = 12
-# Trial limits need this many earlier quarters: XmR estimates its spread from the quarters
-# themselves, so it needs more of them than the Poisson and binomial limits, whose spread
-# follows from the mean. With fewer, only the exact change tests judge a quarter.
-MINIMUM_TRIAL_QUARTERS = {"xmr": 8, "poisson": 6, "p_chart": 6}
-SMALL_COUNT_MEAN = 10
-SIGNAL_Z = 3.0  # 99.8% limits
+# Trial limits need this many earlier quarters (seasonal figures: two of each quarter).
+MINIMUM_TRIAL_QUARTERS = 8
+# Single-point limits: a quarter beyond this many standard deviations is a signal on its own.
+# Set by simulation (perf/calibrate_flags.py) with the cumulative rule to keep false alarms
+# at about 1.5 per 100 unchanged series over the 12 quarters a refresh publishes.
+SIGNAL_Z = 3.75
+TRIAL_Z = 4.5  # trial limits are estimated from fewer quarters: only big one-off changes
 WARNING_Z = 2.0
+# A count or percentage whose baseline varies no more than chance has a known spread (chance's
+# own); one whose spread is estimated from 12 quarters is often underestimated by chance, so
+# it needs SIGNAL_Z, while a known spread can afford the narrower CHANCE_Z (snapshots, whose
+# quarters carry over, keep SIGNAL_Z). Set by simulation (perf/flag_quality.py): 80.1% recall
+# and 2.00 false alarms per 100 unchanged series over the published window.
+CHANCE_Z = 3.5
 
 
 @dataclass(frozen=True)
 class Baseline:
     points: tuple[Point, ...]
     fixed: bool
+    since_event: str | None = None  # the event the baseline starts after, in words
 
     @property
     def first_period(self) -> str:
@@ -55,114 +68,176 @@ class Baseline:
         return sum(self.values) / len(self.values)
 
 
-def _z_of_tail(p: float) -> float:
-    """The z whose upper tail is p (0 for p of a half or more; 40 for a p too small to hold)."""
-    if p >= 0.5:
-        return 0.0
-    return -NormalDist().inv_cdf(p) if p > 0 else 40.0
-
-
 def tail_of_z(z: float) -> float:
     """The upper tail probability beyond z (the normal distribution's survival function)."""
     return 0.5 * math.erfc(z / math.sqrt(2))
 
 
-def baseline_for(series: Series) -> Baseline | None:
-    """The baseline for judging the latest quarter: the first 12 observed quarters once there
-    are 12, else every earlier observed quarter (a trial baseline); None if there are none."""
-    earlier = series.observed_before_latest()
-    if len(earlier) >= BASELINE_QUARTERS:
-        return Baseline(tuple(earlier[:BASELINE_QUARTERS]), fixed=True)
-    return Baseline(tuple(earlier), fixed=False) if earlier else None
+def quarter_of(period: str) -> int:
+    """0 to 3 for 'YYYY-YY Q1' to 'Q4' (0 when the period has no quarter)."""
+    return int(period[-1]) - 1 if period[-2:-1] == "Q" else 0
+
+
+def _count_scale(value: float) -> float:
+    return 2 * math.sqrt(max(value, 0.0) + 0.375)
+
+
+def _from_count_scale(y: float) -> float:
+    return max((max(y, 0.0) / 2) ** 2 - 0.375, 0.0)
+
+
+def _angle(point: Point) -> float:
+    share = (point.numerator + 0.375) / (point.denominator + 0.75)
+    return math.asin(math.sqrt(min(max(share, 0.0), 1.0)))
 
 
 @dataclass(frozen=True)
 class Limits:
-    method: str
-    centre: float
-    sigma: float = 0.0  # xmr: one sigma; p_chart: sigma-z multiplier for binomial sigma
+    method: str  # counts, angle or level
+    centres: tuple[float, float, float, float]  # on the method's scale, by quarter of the year
+    spread: float  # counts and level: one sd on the scale; angle: multiplier of binomial sd
+    centre: float  # the baseline's mean in the figure's own units (for wording)
+    seasonal: bool = False
+    chance_only: bool = False  # the spread is chance's own: known, not estimated
+
+    def _sd(self, point: Point) -> float:
+        if self.method == "angle":
+            return self.spread / (2 * math.sqrt(point.denominator + 0.5))
+        return self.spread
+
+    def _scaled(self, point: Point) -> float:
+        if self.method == "counts":
+            return _count_scale(point.value)
+        if self.method == "angle":
+            return _angle(point)
+        return point.value
 
     def z(self, point: Point) -> float:
-        """How far the point is from the centre, in sigmas (for Poisson, the equivalent z of
-        its exact tail probability). scipy.special's functions, not scipy.stats', because this
-        runs for every quarter of every series and they are many times faster."""
-        if self.method == "poisson":
-            high = special.pdtrc(point.value - 1, self.centre) if point.value > 0 else 1.0
-            low = special.pdtr(point.value, self.centre)
-            if high < low:
-                return _z_of_tail(high)
-            return -_z_of_tail(low)
-        return (point.value - self.centre) / self._sigma(point)
+        """How far the point is from its quarter's centre, in standard deviations."""
+        return (self._scaled(point) - self.centres[quarter_of(point.period)]) / self._sd(point)
+
+    def expected(self, point: Point) -> float:
+        """The centre for this point's quarter, in the figure's own units."""
+        return self._unscaled(self.centres[quarter_of(point.period)])
+
+    def _unscaled(self, y: float) -> float:
+        if self.method == "counts":
+            return _from_count_scale(y)
+        if self.method == "angle":
+            return 100 * math.sin(min(max(y, 0.0), math.pi / 2)) ** 2
+        return y
 
     def bounds(self, point: Point, z: float = SIGNAL_Z) -> tuple[float, float]:
-        """The usual range for this point (at `z` sigmas)."""
-        if self.method == "poisson":
-            tail = tail_of_z(z)
-            return (
-                float(stats.poisson.ppf(tail, self.centre)),
-                float(stats.poisson.isf(tail, self.centre)),
-            )
-        spread = z * self._sigma(point)
-        lower = max(self.centre - spread, 0.0)
-        upper = self.centre + spread
-        return (lower, min(upper, 100.0) if self.method == "p_chart" else upper)
-
-    def _sigma(self, point: Point) -> float:
-        if self.method == "p_chart":
-            p = self.centre / 100
-            return 100 * math.sqrt(p * (1 - p) / point.denominator) * self.sigma
-        return self.sigma
+        """The usual range for this point (at `z` standard deviations), in its own units."""
+        centre, spread = self.centres[quarter_of(point.period)], z * self._sd(point)
+        lower, upper = self._unscaled(centre - spread), self._unscaled(centre + spread)
+        if self.method == "level":
+            lower = max(lower, 0.0)
+        return lower, upper
 
 
-def limits_for(kind: str, baseline: Baseline, latest: Point) -> Limits | None:
+def baseline_for(series: Series, start: int = 0, since_event: str | None = None) -> Baseline | None:
+    """The baseline for judging the latest quarter: the first 12 observed quarters from
+    `start` (an event's quarter, else the first) once there are 12, else every earlier observed
+    quarter from `start` (a trial baseline); None if there are none."""
+    earlier = [p for p in series.points[start:-1] if p.observed]
+    if len(earlier) >= BASELINE_QUARTERS:
+        return Baseline(tuple(earlier[:BASELINE_QUARTERS]), True, since_event)
+    return Baseline(tuple(earlier), False, since_event) if earlier else None
+
+
+def limits_for(
+    kind: str, baseline: Baseline, latest: Point, seasonal: bool = False
+) -> Limits | None:
     """The limits for the latest quarter, or None when a trial baseline is too short."""
-    limits = _limits(kind, baseline, latest)
-    enough = baseline.fixed or len(baseline.points) >= MINIMUM_TRIAL_QUARTERS[limits.method]
-    return limits if enough else None
-
-
-def _limits(kind: str, baseline: Baseline, latest: Point) -> Limits:
-    mean = baseline.mean
-    if kind == "count" and mean < SMALL_COUNT_MEAN:
-        return Limits("poisson", mean)
-    if kind == "proportion" and _has_denominators(baseline.points + (latest,)):
-        return _p_chart(baseline)
-    sigma = _moving_range_sigma(baseline.values)
-    if kind == "count":
-        sigma = max(sigma, math.sqrt(mean))
-    return Limits("xmr", mean, max(sigma, 1e-9))
-
-
-def _has_denominators(points) -> bool:
-    return all(p.denominator and p.numerator is not None for p in points)
-
-
-def _moving_range_sigma(values: list[float]) -> float:
-    ranges = [abs(b - a) for a, b in zip(values, values[1:])]
-    return (sum(ranges) / len(ranges)) / 1.128 if ranges else 0.0
-
-
-def _p_chart(baseline: Baseline) -> Limits:
     points = baseline.points
-    p = sum(x.numerator for x in points) / sum(x.denominator for x in points)
-    if p in (0.0, 1.0):
-        return Limits("xmr", 100 * p, 1e-9)
-    scores = [
-        (x.numerator / x.denominator - p) / math.sqrt(p * (1 - p) / x.denominator) for x in points
-    ]
-    # Laney p': when quarters vary more than the binomial allows, widen by sigma-z (never
-    # narrow: small denominators must keep the plain binomial limits)
-    sigma_z = max(1.0, _moving_range_sigma(scores))
-    return Limits("p_chart", 100 * p, sigma_z)
+    if len(points) < MINIMUM_TRIAL_QUARTERS:
+        return None
+    if seasonal and any(len(v) < 2 for v in _by_quarter(points, lambda p: 1.0).values()):
+        seasonal = False  # too few of some quarter to know its own level
+    if kind == "count":
+        method = "counts"
+    elif kind == "proportion" and all(_has_denominator(p) for p in (*points, latest)):
+        method = "angle"
+    else:
+        method = "level"
+    values = [_scale(method, p) for p in points]
+    centres = _centres(points, values, seasonal)
+    residuals = [v - centres[quarter_of(p.period)] for p, v in zip(points, values)]
+    if method == "angle":
+        residuals = [r * 2 * math.sqrt(p.denominator + 0.5) for r, p in zip(residuals, points)]
+    fitted = 4 if seasonal else 1
+    freedom = max(len(residuals) - fitted, 1)
+    sd = math.sqrt(sum(r * r for r in residuals) / freedom)
+    # chance alone sets the least spread of a count or a percentage: a baseline that happened
+    # to be smooth must not make ordinary chance look like a signal
+    floor = 1.0 if method in ("counts", "angle") else _level_floor(baseline.values)
+    chance_only = method in ("counts", "angle") and sd <= floor
+    sd = max(sd, floor)
+    # the centre is estimated too: a new quarter varies from it by sd x sqrt(1 + 1/n)
+    per_centre = len(points) / 4 if seasonal else len(points)
+    spread = sd * math.sqrt(1 + 1 / per_centre)
+    return Limits(method, centres, spread, baseline.mean, seasonal, chance_only)
 
 
-def usual_range(series: Series, kind: str) -> tuple[Baseline, Limits] | None:
+def short_term_phi(baseline: Baseline) -> float:
+    """How much more than chance a percentage varies from one quarter to the next (Laney's
+    sigma-z from moving ranges, never below 1): a slow drift in the baseline does not inflate
+    it, so a fall that happened inside the baseline can still be seen year on year."""
+    points = [p for p in baseline.points if _has_denominator(p)]
+    if len(points) < 3:
+        return 1.0
+    angles = [_angle(p) for p in points]
+    centre = sum(angles) / len(angles)
+    scores = [(a - centre) * 2 * math.sqrt(p.denominator + 0.5) for a, p in zip(angles, points)]
+    ranges = [abs(b - a) for a, b in zip(scores, scores[1:])]
+    return max(1.0, sum(ranges) / len(ranges) / 1.128)
+
+
+def _scale(method: str, point: Point) -> float:
+    if method == "counts":
+        return _count_scale(point.value)
+    if method == "angle":
+        return _angle(point)
+    return point.value
+
+
+def _by_quarter(points, value) -> dict[int, list[float]]:
+    found: dict[int, list[float]] = {q: [] for q in range(4)}
+    for p in points:
+        found[quarter_of(p.period)].append(value(p))
+    return found
+
+
+def _centres(points, values: list[float], seasonal: bool) -> tuple[float, float, float, float]:
+    if not seasonal:
+        mean = sum(values) / len(values)
+        return (mean, mean, mean, mean)
+    grouped: dict[int, list[float]] = {q: [] for q in range(4)}
+    for p, v in zip(points, values):
+        grouped[quarter_of(p.period)].append(v)
+    return tuple(sum(v) / len(v) for _, v in sorted(grouped.items()))
+
+
+def _level_floor(values: list[float]) -> float:
+    """A baseline that never moved would make any change a signal: allow at least 1% of its
+    level (and never zero)."""
+    return max(0.01 * abs(sum(values) / len(values)), 1e-9)
+
+
+def _has_denominator(point: Point) -> bool:
+    return bool(point.denominator) and point.numerator is not None
+
+
+def usual_range(
+    series: Series, kind: str, seasonal: bool = False
+) -> tuple[Baseline, Limits] | None:
     """The baseline and limits the latest quarter is judged against (as the flag engine
-    judges it), for charts that shade the usual range."""
+    judges it, ignoring events), for charts that shade the usual range."""
     observed = tuple(p for p in series.points if p.observed)
     if not observed:
         return None
     judged = Series(series.area_code, series.indicator_code, observed)
     baseline = baseline_for(judged)
-    limits = limits_for(kind, baseline, judged.latest) if baseline else None
+    limits = limits_for(kind, baseline, judged.latest, seasonal) if baseline else None
     return (baseline, limits) if limits else None

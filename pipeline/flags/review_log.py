@@ -26,7 +26,7 @@ from pathlib import Path
 
 from pipeline.core import paths
 from pipeline.flags import STATUSES
-from pipeline.flags.current import still_judged
+from pipeline.flags.current import still_judged, with_reading
 from pipeline.flags.engine import Flag
 from pipeline.publish import backup
 
@@ -203,7 +203,7 @@ def flags_with_reviews(current: list[Flag], raised_at: str, judged: set[str]) ->
                 **_review_columns(before),
             }
         )
-    return rows
+    return with_reading(rows, judged)
 
 
 _FLAG_FIELDS = (

@@ -28,6 +28,10 @@ class Series:
         """The series as it stood when quarter k was the latest (no look-ahead)."""
         return Series(self.area_code, self.indicator_code, self.points[: k + 1])
 
+    def upto_from(self, start: int) -> Series:
+        """The series from quarter `start` on (the quarters since a known event)."""
+        return Series(self.area_code, self.indicator_code, self.points[start:])
+
     @property
     def latest(self) -> Point:
         return self.points[-1]
