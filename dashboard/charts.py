@@ -122,7 +122,7 @@ def usual_range_frame(quarterly: pd.DataFrame, kind: str) -> pd.DataFrame:
     rows = [
         (p.period, *limits.bounds(p), limits.centre)
         for p in points
-        if p.observed and (limits.method != "p_chart" or p.denominator)
+        if p.observed and (limits.method != "angle" or p.denominator)  # a share needs its total
     ]
     frame = pd.DataFrame(rows, columns=["period", "lower", "upper", "centre"])
     frame.attrs["baseline"] = f"{baseline.first_period} to {baseline.last_period}"

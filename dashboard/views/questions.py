@@ -10,31 +10,17 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, common, data, triage
-from pipeline.flags import STATUSES, review_log
+from pipeline.flags import STATUSES, registry, review_log
 
 who = common.require("pqa", "executive")
 common.published_or_stop()
 st.title("Flagged questions")
 
 FIELDS = ("status", "owner", "response", "impact")
-RULE_NAMES = {
-    "outside_limits": "outside the usual range",
-    "shift": "a run on one side of the average",
-    "trend": "a run of rises or falls",
-    "two_of_three": "two of three quarters well away",
-    "change_from_last_year": "a change on the same quarter last year",
-    "change_over_two_quarters": "a change over two quarters",
-    "divergence": "a pair moving apart",
-    "below_benchmark": "far below a benchmark",
-    "missing_figure": "a missing figure",
-    "stale_figure": "the same figure again",
-    "missing_return": "a missing return",
-    "differs_from_published": "differs from published",
-}
-METHODS = {
-    "xmr": "worked out from how much it moved from quarter to quarter",
-    "poisson": "worked out from the exact chances for small counts",
-    "p_chart": "worked out from the chances for a percentage of its total",
+METHODS = {  # how the flag engine measured the usual range (pipeline/flags/limits.py)
+    "counts": "worked out from the chances for a count, or from how much it varied if more",
+    "angle": "worked out from the chances for a percentage of its total, or how much it varied",
+    "level": "worked out from how much it varied from quarter to quarter",
 }
 
 
@@ -54,7 +40,7 @@ def evidence_in_words(evidence: dict, kind: str = "") -> list[str]:
     unlikely the change would be by chance. Never raw field names or bare numbers."""
     words = []
     for rule in evidence.get("rules") or [{"rule": evidence.get("rule")}]:
-        name = RULE_NAMES.get(rule.get("rule"), "a rule of the flag engine")
+        name = registry.plain_name(rule.get("rule") or "") or "a rule of the flag engine"
         sentence = f"Raised because of {name}"
         if rule.get("change") in ("up", "down"):
             sentence += f" (the figure went {rule['change']})"

@@ -110,6 +110,14 @@ def _registry() -> tuple[RuleInfo, ...]:
             data_question=True,
         ),
         RuleInfo(
+            "benchmark_outlier",
+            "far out among other authorities",
+            "when a published year arrives, a priority indicator's rate or proportion is the "
+            "highest or lowest in England, in the worst quarter of authorities, or the worst "
+            "quarter beside its statistical neighbours: asked once per published year",
+            "priority indicators with published statistics",
+        ),
+        RuleInfo(
             "differs_from_published",
             "differs from the published figure",
             "a complete financial year's local figure differs from the Department for "
