@@ -870,6 +870,25 @@ def _and_more(names: list[str]) -> str:
     return f" (and {len(names) - 1} more)" if len(names) > 1 else ""
 
 
+# What an agency wrote beside a figure in its return (the notes column), for the stories in the
+# sample, so the report and the dashboard show agency commentary as it arrives. Plain
+# aggregate commentary: never about an individual child.
+COMMENTARY = {
+    ("childrens_social_care", Quarter(2024, 4), "contacts"): (
+        "The Island's own multi-agency safeguarding hub replaced Hampshire's on 24 February "
+        "2025; contacts are now screened on the Island and fewer become referrals."
+    ),
+    ("housing", Quarter(2024, 3), "children_in_bed_and_breakfast"): (
+        "Temporary accommodation was full this quarter; larger families were placed in bed "
+        "and breakfast while self-contained places were found."
+    ),
+    ("health", Quarter(2024, 2), "camhs_open_cases"): (
+        "Open cases fell while waits rose: vacancies in the assessment team. Two posts are "
+        "being recruited."
+    ),
+}
+
+
 def _write_all(out: Path, catalogue: Catalogue) -> list[Path]:
     series = build_series()
     written = []
@@ -877,23 +896,26 @@ def _write_all(out: Path, catalogue: Catalogue) -> list[Path]:
         indicators = catalogue.for_agency(agency)
         for q in QUARTERS:
             figures = [(i.code, series[i.code][q]) for i in indicators]
+            notes = {c: n for (a, at, c), n in COMMENTARY.items() if (a, at) == (agency, q)}
             stem = f"{agency}_{AREA}_{q.label.replace(' ', '_')}"
             if agency in EXCEL_AGENCIES:
-                written.append(_write_xlsx(out / f"{stem}.xlsx", catalogue, agency, q, figures))
+                written.append(
+                    _write_xlsx(out / f"{stem}.xlsx", catalogue, agency, q, figures, notes)
+                )
             else:
-                written.append(_write_csv(out / f"{stem}.csv", q, figures))
+                written.append(_write_csv(out / f"{stem}.csv", q, figures, notes))
     # the typing error's file takes the name of that quarter's housing return
     return list(dict.fromkeys(written + _write_typing_error(out, catalogue, series)))
 
 
-def _write_csv(path: Path, q: Quarter, figures) -> Path:
+def _write_csv(path: Path, q: Quarter, figures, notes: dict[str, str] | None = None) -> Path:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["area_code", "period", "indicator_code", "value", "numerator", "denominator"])
+    header = ["area_code", "period", "indicator_code", "value", "numerator", "denominator"]
+    writer.writerow(header + (["notes"] if notes else []))
     for code, f in figures:
-        writer.writerow(
-            [AREA, q.label, code, _text(f.value), _text(f.numerator), _text(f.denominator)]
-        )
+        row = [AREA, q.label, code, _text(f.value), _text(f.numerator), _text(f.denominator)]
+        writer.writerow(row + ([notes.get(code, "")] if notes else []))
     path.write_text(buffer.getvalue(), encoding="utf-8")
     return path
 
@@ -919,7 +941,9 @@ def _text(number: float | None) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
 
 
-def _write_xlsx(path: Path, catalogue: Catalogue, agency: str, q: Quarter, figures) -> Path:
+def _write_xlsx(
+    path: Path, catalogue: Catalogue, agency: str, q: Quarter, figures, notes: dict[str, str]
+) -> Path:
     import openpyxl
 
     from pipeline.ingest.returns.template import write_template
@@ -934,6 +958,8 @@ def _write_xlsx(path: Path, catalogue: Catalogue, agency: str, q: Quarter, figur
         sheet.cell(r, 4, f.value)
         sheet.cell(r, 5, f.numerator)
         sheet.cell(r, 6, f.denominator)
+        if code in notes:
+            sheet.cell(r, 7, notes[code])
     workbook.save(buffer)
     path.write_bytes(_reproducible(buffer.getvalue()))
     return path
