@@ -14,6 +14,7 @@ from pipeline.flags.review_log import ReviewLogBusy
 from pipeline.report import commentary
 
 WHOLE_RETURN = ""  # the choice meaning the agency's narrative for the whole return
+RECORDED = "commentary recorded"  # the message of a change just saved, for the next run
 
 who = common.require("analyst", "pqa", "executive", AGENCY_LEAD)
 common.published_or_stop()
@@ -22,6 +23,8 @@ st.write(
     "What each agency said about its figures for a quarter: the notes in its return, and what "
     "its lead has added or corrected here since. The six-monthly report prints the same words."
 )
+if RECORDED in st.session_state:
+    st.success(st.session_state.pop(RECORDED))
 
 indicators = data.indicators()
 agency_names = dict(zip(indicators["agency"], indicators["agency_name"]))
@@ -162,7 +165,9 @@ def record_form() -> None:
             expected_version=version,
         )
         st.session_state[shown] = (saved, common.text(typed))
-        st.success(f"Recorded (version {saved}). The report uses it from now on.")
+        # shown at the top of the page again, so the table above has the new words in it
+        st.session_state[RECORDED] = f"Recorded (version {saved}). The report uses it from now on."
+        st.rerun()
     except commentary.CommentaryError as exc:
         theirs = recorded_row(code, commentary.entries())  # as it stands now
         if theirs is not None and int(theirs["version"]) != version:

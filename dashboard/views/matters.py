@@ -32,6 +32,7 @@ FIELDS = {  # what the change form shows, in the order of the clash table
     "impact_period": "In the quarter",
     "escalated_to_risk_register": "Escalated to the risk register",
 }
+RECORDED = "matter recorded"  # the message of a change just saved, for the next run
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 who = common.require("pqa", "executive")
@@ -42,6 +43,8 @@ st.write(
     "group, what each raised, the actions agreed and what came of them. Nothing is deleted: "
     "every change is kept with who made it and when."
 )
+if RECORDED in st.session_state:
+    st.success(st.session_state.pop(RECORDED))
 
 indicators = data.indicators()
 labels = dict(zip(indicators["indicator_code"], indicators["label"]))
@@ -250,7 +253,9 @@ def change_form(matter: dict) -> None:
     try:
         version = meetings.update_matter(matter_id, who.name, int(base["version"]), **yours)
         st.session_state[shown] = {**base, **yours, "version": version}
-        st.success(f"Recorded (version {version}).")
+        # shown at the top of the page again, so the log above has the change in it
+        st.session_state[RECORDED] = f"Recorded (version {version}) for matter {matter_id}."
+        st.rerun()
     except meetings.MatterConflict:
         theirs = next(m for m in meetings.matters() if m["matter_id"] == matter_id)
         st.session_state[shown] = {**base, "version": theirs["version"]}  # next Record: on theirs
