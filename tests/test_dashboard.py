@@ -752,7 +752,7 @@ def test_the_log_records_meetings_matters_actions_and_exports_a_date_range(
     no_nan_or_none(at)
 
     widget(at.date_input, "Meetings held from").set_value(date(2026, 10, 1))
-    widget(at.date_input, "to").set_value(date(2026, 10, 31)).run()
+    widget(at.date_input, "Meetings held up to").set_value(date(2026, 10, 31)).run()
     assert "2 matter(s) raised at meetings held from 1 October 2026 to 31 October 2026." in texts(
         at
     )
@@ -765,7 +765,7 @@ def test_the_log_records_meetings_matters_actions_and_exports_a_date_range(
     assert cell.data_type == "s" and cell.value.startswith("=1+1 Inspection")  # text, not a formula
     # a range with no meeting in it: an empty table, still offered
     widget(at.date_input, "Meetings held from").set_value(date(2025, 1, 1))
-    widget(at.date_input, "to").set_value(date(2025, 12, 31)).run()
+    widget(at.date_input, "Meetings held up to").set_value(date(2025, 12, 31)).run()
     assert "0 matter(s) raised" in texts(at)
     assert "questions-and-matters-2025-01-01-to-2025-12-31.md" in downloads
 
@@ -802,3 +802,40 @@ def test_the_log_survives_a_refresh(refreshed, roles_file):
     log = next(d.value for d in at.dataframe if "Response and action" in d.value.columns)
     assert log["Question or matter"].tolist() == ["A matter kept across refreshes"]
     assert [m["question"] for m in meetings.matters()] == ["A matter kept across refreshes"]
+
+
+def test_a_returns_notes_show_as_published_and_a_correction_replaces_them(refreshed, tmp_path):
+    from pipeline.ingest.load import load_returns
+
+    QUARTER = ["E06000046", "2026-27 Q2"]
+    notes = write_csv(
+        tmp_path / "youth_justice_E06000046_2026-27_Q2.csv",
+        [
+            [*QUARTER, "youth_justice_children", 163, "", "", "Caseload <b>steady</b>."],
+            [*QUARTER, "first_time_entrants", 9, "", "", "Diversion began in July."],
+        ],
+        header=["area_code", "period", "indicator_code", "value", "numerator", "denominator",
+                "notes"],
+    )  # fmt: skip
+    assert load_returns([notes], today=TODAY).committed
+    assert refresh(today=TODAY).outcome == "succeeded"
+    at = open_page(app(), "commentary")  # local mode: every role, any agency
+    widget(at.selectbox, "Agency").set_value("youth_justice").run()
+    shown = at.dataframe[0].value.set_index("About")
+    assert shown.loc["The whole return", "From"] == "the return's notes"
+    assert "Caseload <b>steady</b>." in shown.loc["The whole return", "Commentary"]  # as typed
+    note = next(label for label in shown.index if label != "The whole return"
+                and shown.loc[label, "Commentary"] == "Diversion began in July.")  # fmt: skip
+    about = widget(at.selectbox, "About")
+    about.set_value(next(c for c in about.options if about.format_func(c) == note)).run()
+    assert widget(at.text_area, "Commentary").value == "Diversion began in July."
+    widget(at.text_area, "Commentary").set_value("Diversion began in June.")
+    widget(at.button, "Record").click().run()
+    shown = at.dataframe[0].value.set_index("About")
+    assert shown.loc[note, "Commentary"] == "Diversion began in June."
+    assert shown.loc[note, "From"].startswith("you, ")
+    narrative = shown.loc["The whole return"]
+    assert "Diversion began in June." in narrative["Commentary"]
+    assert "July" not in narrative["Commentary"]
+    assert narrative["From"] == "gathered from the notes below, as corrected"
+    no_nan_or_none(at)

@@ -75,8 +75,21 @@ def recorded_row(code: str, recorded: pd.DataFrame = recorded) -> dict | None:
     return None if found.empty else found.iloc[0].to_dict()
 
 
+def corrected_notes() -> bool:
+    """Whether a lead corrected a note about one of this quarter's indicators (the narrative
+    gathered from the notes is then gathered again from the corrected ones)."""
+    mine = recorded[
+        (recorded["agency"] == agency)
+        & (recorded["area_code"] == common.area())
+        & (recorded["period"] == period)
+    ]
+    return bool(mine["indicator_code"].notna().any())
+
+
 def changed_by(code: str) -> str:
     row = recorded_row(code)
+    if row is None and code == WHOLE_RETURN and corrected_notes():
+        return "gathered from the notes below, as corrected"
     if row is None:
         return "the return's notes"
     return (

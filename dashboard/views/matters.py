@@ -299,7 +299,7 @@ this_year = Quarter.containing(date.today())
 start_of_year = Quarter(this_year.start_year, 1).start
 left, right = st.columns(2)
 start = left.date_input("Meetings held from", start_of_year, format="DD/MM/YYYY")
-end = right.date_input("to", date.today(), format="DD/MM/YYYY")
+end = right.date_input("Meetings held up to", date.today(), format="DD/MM/YYYY")
 if start > end:
     st.error("The first date is after the second: choose a range that runs forwards.")
     st.stop()
