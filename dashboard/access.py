@@ -2,8 +2,10 @@
 
 When an identity provider is configured (an [auth] section in Streamlit's secrets), people
 sign in with `st.login` (OpenID Connect) and a roles file maps each email address to roles:
-`analyst` (may load returns), `pqa` (may view the indicators and questions), `executive`
-(may record responses to questions). Pages and actions follow the roles; a signed-in person
+`analyst` (may load returns), `pqa` (may view the indicators and questions, build the
+six-monthly report, keep the meetings log), `executive` (may record responses to questions),
+and an agency's lead (listed with their agency under [agency_leads]: may add or correct that
+agency's commentary, and no other's). Pages and actions follow the roles; a signed-in person
 with no role sees nothing but a note saying so. Without an identity provider the dashboard
 runs in local mode: one person on their own machine, with every role, clearly labelled.
 Local mode is served to this machine only (a loopback address): on any other address it
@@ -22,12 +24,14 @@ import streamlit as st
 
 from pipeline.core import paths
 
-ROLES = ("analyst", "pqa", "executive")
+ROLES = ("analyst", "pqa", "executive", "agency_lead")
 ROLE_NAMES = {
     "analyst": "analyst",
     "pqa": "performance and quality assurance subgroup",
     "executive": "executive group",
+    "agency_lead": "agency lead",
 }
+AGENCY_LEAD = "agency_lead"
 LOCAL_MODE = "local"
 ALLOW_LOCAL_MODE_ON_NETWORK = "PQA_ALLOW_LOCAL_MODE_ON_NETWORK"
 
@@ -37,6 +41,9 @@ class Person:
     name: str
     roles: frozenset[str]
     mode: str  # "local" or "signed in"
+    # the agency an agency lead writes commentary for; in local mode None, and the one
+    # person there may write for any agency (they have every role)
+    agency: str | None = None
 
     def may(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
@@ -47,14 +54,34 @@ def roles_file() -> Path:
     return Path(os.environ.get("PQA_ROLES_FILE", paths.data_dir() / "roles.toml"))
 
 
-def roles_of(email: str) -> frozenset[str]:
+def _roles_table() -> dict:
     try:
-        people = tomllib.loads(roles_file().read_text(encoding="utf-8")).get("people", {})
+        return tomllib.loads(roles_file().read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError):
-        return frozenset()
-    wanted = people.get(email.lower()) or people.get(email) or []
-    wanted = [wanted] if isinstance(wanted, str) else wanted
+        return {}
+
+
+def _listed(table: dict, email: str):
+    return table.get(email.lower()) or table.get(email)
+
+
+def roles_of(email: str) -> frozenset[str]:
+    """The roles under [people], and `agency_lead` for someone listed under [agency_leads]."""
+    table = _roles_table()
+    wanted = _listed(table.get("people", {}), email) or []
+    wanted = [wanted] if isinstance(wanted, str) else list(wanted)
+    # a lead is a lead of one agency: the role comes with the agency, never without it
+    wanted = [r for r in wanted if r != AGENCY_LEAD]
+    if agency_of(email):
+        wanted.append(AGENCY_LEAD)
     return frozenset(r for r in wanted if r in ROLES)
+
+
+def agency_of(email: str) -> str | None:
+    """The agency (its code, like `police`) an agency lead writes for: [agency_leads] in the
+    roles file maps their email address to it."""
+    agency = _listed(_roles_table().get("agency_leads", {}), email)
+    return agency.strip() if isinstance(agency, str) and agency.strip() else None
 
 
 def identity_provider_configured() -> bool:
@@ -113,4 +140,5 @@ def current_person() -> Person | None:
         st.button("Sign in", on_click=st.login, type="primary")
         return None
     email = str(st.user.get("email") or "")
-    return Person(str(st.user.get("name") or email), roles_of(email), "signed in")
+    name = str(st.user.get("name") or email)
+    return Person(name, roles_of(email), "signed in", agency_of(email))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import date
 
 import pytest
 from streamlit import config as streamlit_config
@@ -22,15 +23,24 @@ PAGES = {
     "overview": "Overview",
     "explorer": "Indicator explorer",
     "questions": "Flagged questions",
+    "matters": "Questions and matters log",
+    "report": "Six-monthly report",
+    "commentary": "Agency commentary",
     "returns": "Returns and data quality",
     "load": "Load a return",
     "definitions": "Definitions and glossary",
 }
 SEES = {
-    "analyst": {"overview", "explorer", "returns", "load", "definitions"},
-    "pqa": {"overview", "explorer", "questions", "returns", "definitions"},
-    "executive": {"overview", "explorer", "questions", "definitions"},
-}
+    "analyst": {"overview", "explorer", "returns", "load", "definitions", "commentary"},
+    "pqa": {
+        "overview", "explorer", "questions", "matters", "report", "returns", "definitions",
+        "commentary",
+    },
+    "executive": {
+        "overview", "explorer", "questions", "matters", "report", "definitions", "commentary"
+    },
+    "lead": {"commentary"},  # an agency's lead, of the police (the roles file below)
+}  # fmt: skip
 AUTH = {
     "auth": {
         "redirect_uri": "http://localhost:8501/oauth2callback",
@@ -75,6 +85,7 @@ def roles_file(tmp_path, monkeypatch):
     path.write_text(
         '[people]\n"analyst@iow.example" = "analyst"\n"pqa@iow.example" = "pqa"\n'
         '"executive@iow.example" = ["executive"]\n'
+        '[agency_leads]\n"lead@iow.example" = "police"\n'
     )
     monkeypatch.setenv("PQA_ROLES_FILE", str(path))
     return path
@@ -547,3 +558,284 @@ def test_an_analyst_starts_a_refresh_and_sees_it_finish(refreshed):
         assert not at.exception and not at.error, [e.value for e in at.error]
     after = json.loads(paths.last_refresh_path().read_text(encoding="utf-8"))
     assert after["run_id"] != before and after["outcome"] == "succeeded"
+
+
+# --- The six-monthly report, agency commentary and the questions and matters log ------------
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, bytes]:
+    """What each download button of a page offers, by file name: Streamlit keeps the bytes in
+    its media store only while the script runs, so they are noted as they are stored."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    offered: dict[str, bytes] = {}
+    store = MemoryMediaFileStorage.load_and_get_id
+
+    def noted(self, data, mimetype, kind, filename=None):
+        if filename and isinstance(data, bytes):
+            offered[filename] = data
+        return store(self, data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", noted)
+    return offered
+
+
+def no_nan_or_none(at: AppTest) -> None:
+    words = texts(at)
+    frames = [d.value for d in at.dataframe] + [t.value for t in at.table]
+    for frame in frames:
+        frame = getattr(frame, "data", frame)  # a Styler's frame
+        words += "\n" + frame.astype(str).to_string()
+    assert not re.search(r"\b(nan|None|NaT)\b", words), words
+
+
+def test_the_report_is_built_only_on_the_button_in_either_version(published, downloads):
+    import io
+
+    from docx import Document
+
+    at = open_page(app(), "report")
+    period = widget(at.selectbox, "Last quarter of the six months")
+    assert period.value == "2026-27 Q2"  # the latest ended quarter
+    # nothing is built on the first render (the overview, opened first, offers its own table)
+    assert not at.get("download_button") and not any(n.startswith("pqa-report") for n in downloads)
+    widget(at.button, "Build the report").click().run()
+    assert not at.exception
+    built = next(s.value for s in at.success)
+    assert re.match(r"Built the partnership version .* 2026-27 Q2 in \d+\.\d seconds\.", built)
+    labels = {b.proto.label for b in at.get("download_button")}
+    assert labels == {
+        "Download the partnership version (Word)",
+        "Download the partnership version (web page)",
+    }
+    word = downloads["pqa-report-2026-27-Q2-partnership.docx"]
+    document = Document(io.BytesIO(word))  # Word reads it back
+    assert any("Six-monthly data report" in p.text for p in document.paragraphs)
+    assert b"Partnership version" in downloads["pqa-report-2026-27-Q2-partnership.html"]
+    assert "withheld" not in texts(at)
+    no_nan_or_none(at)
+
+    widget(at.radio, "Version").set_value("Public version").run()
+    widget(at.button, "Build the report").click().run()
+    words = texts(at)
+    assert "What the public version withheld" in words
+    assert re.search(r'\d+ count\(s\) from 1 to 4 shown as "fewer than 5"', words)
+    assert re.search(r"\d+ figure\(s\) hidden so that a total cannot reveal", words)
+    assert {b.proto.label for b in at.get("download_button")} == {
+        "Download the public version (Word)",
+        "Download the public version (web page)",
+    }
+    assert "pqa-report-2026-27-Q2-public.docx" in downloads
+    assert b"Public version" in downloads["pqa-report-2026-27-Q2-public.html"]
+    no_nan_or_none(at)
+
+
+def test_a_quarter_that_has_not_ended_cannot_be_chosen(published):
+    at = open_page(app(), "report")
+    choices = widget(at.selectbox, "Last quarter of the six months").options
+    assert "2026-27 Q2" in choices and "2026-27 Q3" not in choices
+
+
+def test_an_agency_lead_records_their_own_agencys_commentary(refreshed, roles_file):
+    from pipeline.report import commentary
+
+    at = open_page(app("lead"), "commentary")
+    assert widget(at.selectbox, "Agency").value == "police"  # opens on their own agency
+    assert "Police gave no commentary for 2026-27 Q2." in texts(at)
+    widget(at.text_area, "Commentary").set_value('=HYPERLINK("x") More missing children.')
+    widget(at.button, "Record").click().run()
+    assert not at.exception
+    assert "Recorded (version 1)" in texts(at)
+    shown = at.dataframe[0].value
+    assert shown.loc[0, "About"] == "The whole return"
+    assert shown.loc[0, "Commentary"] == '=HYPERLINK("x") More missing children.'  # as typed
+    assert shown.loc[0, "From"].startswith("A lead, ") and "(version 1)" in shown.loc[0, "From"]
+    (entry,) = commentary.entries().to_dict("records")
+    assert (entry["agency"], entry["period"], entry["updated_by"]) == (
+        "police", "2026-27 Q2", "A lead"
+    )  # fmt: skip
+    no_nan_or_none(at)
+    # another agency's commentary can be read, never written
+    widget(at.selectbox, "Agency").set_value("health").run()
+    assert not any(b.label == "Record" for b in at.button) and not at.text_area
+    assert "You may add or correct the commentary of Police only" in texts(at)
+
+
+def test_viewers_read_commentary_but_only_a_lead_writes(refreshed, roles_file):
+    from pipeline.report import commentary
+
+    commentary.record("police", "E06000046", "2026-27 Q2", "Fewer arrests.", "A lead", "police")
+    at = open_page(app("pqa"), "commentary")
+    widget(at.selectbox, "Agency").set_value("police").run()
+    assert at.dataframe[0].value.loc[0, "Commentary"] == "Fewer arrests."
+    assert not at.text_area and not any(b.label == "Record" for b in at.button)
+
+
+def test_a_stale_commentary_change_is_refused_and_keeps_what_was_typed(refreshed, roles_file):
+    from pipeline.report import commentary
+
+    at = open_page(app("lead"), "commentary")
+    commentary.record(
+        "police", "E06000046", "2026-27 Q2", "Their words, saved first.", "another lead", "police"
+    )
+    widget(at.text_area, "Commentary").set_value("My words, typed meanwhile.")
+    widget(at.button, "Record").click().run()
+    clash = next(e.value for e in at.error if e.value.startswith("Not saved"))
+    assert "another lead changed this commentary at" in clash and "(UTC)" in clash
+    theirs, yours = (t.value for t in at.table[:2])
+    assert theirs.iloc[0, 0] == "Their words, saved first." and "version 1" in theirs.columns[0]
+    assert yours.iloc[0, 0] == "My words, typed meanwhile."
+    assert widget(at.text_area, "Commentary").value == "My words, typed meanwhile."  # kept
+    assert commentary.entries()["commentary"].tolist() == ["Their words, saved first."]
+    widget(at.button, "Record").click().run()  # having seen theirs, saving again records mine
+    assert "Recorded (version 2)" in texts(at)
+    assert commentary.entries()["commentary"].tolist() == ["My words, typed meanwhile."]
+
+
+def raise_at_a_meeting(at: AppTest, typed: str = "", flags: int = 0) -> AppTest:
+    chooser = widget(
+        at.multiselect, "Flagged questions (choose several to group them into one matter)"
+    )
+    if flags:
+        chooser.set_value(chooser.options[:flags])
+    next(t for t in at.text_area if t.label.startswith("The matter in your words")).set_value(typed)
+    widget(at.button, "Raise the matter").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_log_records_meetings_matters_actions_and_exports_a_date_range(
+    refreshed, roles_file, downloads
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    from pipeline.report import meetings
+
+    at = open_page(app("executive"), "matters")
+    assert "No meeting is recorded yet" in texts(at)
+    widget(at.date_input, "Held on").set_value(date(2026, 10, 14))
+    widget(at.selectbox, "Group").set_value("executive group")
+    widget(at.text_input, "Title (optional)").set_value("Autumn meeting")
+    widget(at.button, "Add the meeting").click().run()
+    assert "Added the executive group meeting of 14 October 2026." in texts(at)
+    # a matter that is not data, typed by hand; then two flagged questions grouped into one
+    raise_at_a_meeting(at, "=1+1 Inspection of children's services: attendance at the panel")
+    assert "Raised as matter 1." in texts(at)
+    raise_at_a_meeting(at, flags=2)
+    assert "Raised as matter 2." in texts(at)
+    first, grouped = meetings.matters()
+    assert first["flag_ids"] == [] and len(grouped["flag_ids"]) == 2
+
+    widget(at.selectbox, "Look at one matter").set_value(1).run()
+    widget(at.selectbox, "Status").set_value("action agreed")
+    widget(at.text_input, "Action agreed").set_value("Ask the panel for attendance figures")
+    widget(at.text_input, "Action owner").set_value("Head of service")
+    widget(at.date_input, "Action due").set_value(date(2026, 12, 1))
+    widget(at.text_area, "Impact").set_value("Attendance rose.")
+    widget(at.checkbox, "Escalated to the partnership's risk register").check()
+    widget(at.button, "Record").click().run()
+    assert "Recorded (version 2)" in texts(at)
+    matter = next(m for m in meetings.matters() if m["matter_id"] == 1)
+    assert (matter["status"], matter["action_owner"], matter["action_due"]) == (
+        "action agreed", "Head of service", "2026-12-01"
+    )  # fmt: skip
+    assert matter["escalated_to_risk_register"] == 1 and matter["updated_by"] == "A executive"
+    log = next(d.value for d in at.dataframe if "Response and action" in d.value.columns)
+    row = log[log["Matter"] == 1].iloc[0]
+    assert row["Response and action"] == (
+        "Action: Ask the panel for attendance figures (Head of service, due 2026-12-01)"
+    )
+    assert "Escalated to the partnership's risk register." in row["Impact"]
+    no_nan_or_none(at)
+
+    widget(at.date_input, "Meetings held from").set_value(date(2026, 10, 1))
+    widget(at.date_input, "Meetings held up to").set_value(date(2026, 10, 31)).run()
+    assert "2 matter(s) raised at meetings held from 1 October 2026 to 31 October 2026." in texts(
+        at
+    )
+    stem = "questions-and-matters-2026-10-01-to-2026-10-31"
+    markdown = downloads[f"{stem}.md"].decode()
+    assert markdown.startswith("| Questions / matters raised | Response | Impact |")
+    assert "=1+1 Inspection of children's services" in markdown and "due 2026-12-01" in markdown
+    sheet = load_workbook(io.BytesIO(downloads[f"{stem}.xlsx"])).active
+    cell = sheet["A2"]
+    assert cell.data_type == "s" and cell.value.startswith("=1+1 Inspection")  # text, not a formula
+    # a range with no meeting in it: an empty table, still offered
+    widget(at.date_input, "Meetings held from").set_value(date(2025, 1, 1))
+    widget(at.date_input, "Meetings held up to").set_value(date(2025, 12, 31)).run()
+    assert "0 matter(s) raised" in texts(at)
+    assert "questions-and-matters-2025-01-01-to-2025-12-31.md" in downloads
+
+
+def test_a_stale_matter_change_is_refused_and_keeps_what_was_typed(refreshed, roles_file):
+    from pipeline.report import meetings
+
+    meeting = meetings.add_meeting(date(2026, 10, 14), "PQA subgroup", "the chair")
+    matter = meetings.raise_matter(meeting, "the chair", question="Attendance at the panel")
+    at = open_page(app("pqa"), "matters")
+    meetings.update_matter(matter, "another member", 1, response="Their answer, saved first.")
+    widget(at.text_area, "Response").set_value("My answer, typed meanwhile.")
+    widget(at.button, "Record").click().run()
+    clash = next(e.value for e in at.error if e.value.startswith("Not saved"))
+    assert "another member changed this matter at" in clash and "(UTC)" in clash
+    theirs, yours = (t.value for t in at.table[:2])
+    assert theirs.loc["Response"].item() == "Their answer, saved first."
+    assert yours.loc["Response"].item() == "My answer, typed meanwhile."
+    assert widget(at.text_area, "Response").value == "My answer, typed meanwhile."
+    assert meetings.matters()[0]["response"] == "Their answer, saved first."
+    widget(at.button, "Record").click().run()
+    assert "Recorded (version 3)" in texts(at)
+    assert meetings.matters()[0]["response"] == "My answer, typed meanwhile."
+
+
+def test_the_log_survives_a_refresh(refreshed, roles_file):
+    from pipeline.report import meetings
+
+    at = open_page(app("executive"), "matters")
+    widget(at.button, "Add the meeting").click().run()
+    raise_at_a_meeting(at, "A matter kept across refreshes")
+    assert refresh(today=TODAY).outcome == "succeeded"
+    at = open_page(app("executive"), "matters")
+    log = next(d.value for d in at.dataframe if "Response and action" in d.value.columns)
+    assert log["Question or matter"].tolist() == ["A matter kept across refreshes"]
+    assert [m["question"] for m in meetings.matters()] == ["A matter kept across refreshes"]
+
+
+def test_a_returns_notes_show_as_published_and_a_correction_replaces_them(refreshed, tmp_path):
+    from pipeline.ingest.load import load_returns
+
+    QUARTER = ["E06000046", "2026-27 Q2"]
+    notes = write_csv(
+        tmp_path / "youth_justice_E06000046_2026-27_Q2.csv",
+        [
+            [*QUARTER, "youth_justice_children", 163, "", "", "Caseload <b>steady</b>."],
+            [*QUARTER, "first_time_entrants", 9, "", "", "Diversion began in July."],
+        ],
+        header=["area_code", "period", "indicator_code", "value", "numerator", "denominator",
+                "notes"],
+    )  # fmt: skip
+    assert load_returns([notes], today=TODAY).committed
+    assert refresh(today=TODAY).outcome == "succeeded"
+    at = open_page(app(), "commentary")  # local mode: every role, any agency
+    widget(at.selectbox, "Agency").set_value("youth_justice").run()
+    shown = at.dataframe[0].value.set_index("About")
+    assert shown.loc["The whole return", "From"] == "the return's notes"
+    assert "Caseload <b>steady</b>." in shown.loc["The whole return", "Commentary"]  # as typed
+    note = next(label for label in shown.index if label != "The whole return"
+                and shown.loc[label, "Commentary"] == "Diversion began in July.")  # fmt: skip
+    about = widget(at.selectbox, "About")
+    about.set_value(next(c for c in about.options if about.format_func(c) == note)).run()
+    assert widget(at.text_area, "Commentary").value == "Diversion began in July."
+    widget(at.text_area, "Commentary").set_value("Diversion began in June.")
+    widget(at.button, "Record").click().run()
+    shown = at.dataframe[0].value.set_index("About")
+    assert shown.loc[note, "Commentary"] == "Diversion began in June."
+    assert shown.loc[note, "From"].startswith("you, ")
+    narrative = shown.loc["The whole return"]
+    assert "Diversion began in June." in narrative["Commentary"]
+    assert "July" not in narrative["Commentary"]
+    assert narrative["From"] == "gathered from the notes below, as corrected"
+    no_nan_or_none(at)
