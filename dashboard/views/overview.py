@@ -87,11 +87,12 @@ left, right = st.columns(2)
 with left:
     st.subheader("Open questions by agency and age")
     st.dataframe(
-        common.shown(summary.by_agency_and_age(questions, latest)), hide_index=True, width="stretch"
+        common.shown(summary.by_agency_and_age(current, latest)), hide_index=True, width="stretch"
     )
     st.caption(
         "Age is how long ago the quarter a question is about was; a question stays open "
-        "until the executive group records an answer."
+        "until the executive group records an answer. Historic questions (about an older "
+        "quarter, with no newer question about the figure) are not counted as open."
     )
 with right:
     st.subheader("How complete the data is")
