@@ -150,9 +150,11 @@ def test_the_first_screen_says_what_a_chair_needs(published):
     # mental-health waits of 2024-25 Q2 and Q3, kept current by a newer question on that figure
     assert headers[:2] == ["This quarter", "Questions waiting for an answer (7 about this year)"]
     paragraph = at.markdown[0].value if "In 2026-27 Q2" in at.markdown[0].value else texts(at)
-    assert "In 2026-27 Q2, the latest quarter with figures, 2 figures moved the wrong way" in (
-        paragraph
-    )
+    # severe absence, the latest quarter's only concern the engine flags
+    assert (
+        "In 2026-27 Q2, the latest quarter with figures, 1 figure moved the wrong way by more "
+        "than usual variation explains (pupils missing 50% or more of sessions)"
+    ) in paragraph
     assert "7 questions about this year are waiting for an answer" in paragraph
     assert "7 of 7 returns for 2026-27 Q2 are in, none late." in paragraph
     assert "Data up to 2026-27 Q2" in texts(at) and "The last refresh succeeded" in texts(at)
