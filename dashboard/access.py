@@ -32,6 +32,23 @@ ROLE_NAMES = {
     "agency_lead": "agency lead",
 }
 AGENCY_LEAD = "agency_lead"
+
+# file, title, address, the roles that may open it. Every page has its own address, so a link
+# to /overview or /questions opens that page. The menu has no icons: Streamlit draws them from
+# an icon font, and a screen reader reads the icon's name aloud ("upload_file Load a return").
+PAGES = [
+    ("views/overview.py", "Overview", "overview", ("analyst", "pqa", "executive")),
+    ("views/explorer.py", "Indicator explorer", "explorer", ("analyst", "pqa", "executive")),
+    ("views/questions.py", "Flagged questions", "questions", ("pqa", "executive")),
+    ("views/matters.py", "Questions and matters log", "matters", ("pqa", "executive")),
+    ("views/report.py", "Six-monthly report", "report", ("pqa", "executive")),
+    ("views/commentary.py", "Agency commentary", "commentary",
+     ("analyst", "pqa", "executive", "agency_lead")),
+    ("views/returns.py", "Returns and data quality", "returns", ("analyst", "pqa")),
+    ("views/load.py", "Load a return", "load", ("analyst",)),
+    ("views/definitions.py", "Definitions and glossary", "definitions",
+     ("analyst", "pqa", "executive")),
+]  # fmt: skip
 LOCAL_MODE = "local"
 ALLOW_LOCAL_MODE_ON_NETWORK = "PQA_ALLOW_LOCAL_MODE_ON_NETWORK"
 
@@ -142,3 +159,9 @@ def current_person() -> Person | None:
     email = str(st.user.get("email") or "")
     name = str(st.user.get("name") or email)
     return Person(name, roles_of(email), "signed in", agency_of(email))
+
+
+def may_open(person: Person, page: str) -> bool:
+    """Whether the navigation gives `person` this page (a file in PAGES): a link to a page
+    the person is not given would fail, so pages link only to pages the person may open."""
+    return any(f == page and person.may(*roles) for f, _, _, roles in PAGES)

@@ -8,25 +8,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data, style
-from dashboard.access import LOCAL_MODE, ROLE_NAMES, current_person
+from dashboard.access import LOCAL_MODE, PAGES, ROLE_NAMES, current_person
 from pipeline.flags.review_log import ReviewLogBusy, ReviewLogDamaged
-
-# file, title, address, the roles that may open it. Every page has its own address, so a link
-# to /overview or /questions opens that page. The menu has no icons: Streamlit draws them from
-# an icon font, and a screen reader reads the icon's name aloud ("upload_file Load a return").
-PAGES = [
-    ("views/overview.py", "Overview", "overview", ("analyst", "pqa", "executive")),
-    ("views/explorer.py", "Indicator explorer", "explorer", ("analyst", "pqa", "executive")),
-    ("views/questions.py", "Flagged questions", "questions", ("pqa", "executive")),
-    ("views/matters.py", "Questions and matters log", "matters", ("pqa", "executive")),
-    ("views/report.py", "Six-monthly report", "report", ("pqa", "executive")),
-    ("views/commentary.py", "Agency commentary", "commentary",
-     ("analyst", "pqa", "executive", "agency_lead")),
-    ("views/returns.py", "Returns and data quality", "returns", ("analyst", "pqa")),
-    ("views/load.py", "Load a return", "load", ("analyst",)),
-    ("views/definitions.py", "Definitions and glossary", "definitions",
-     ("analyst", "pqa", "executive")),
-]  # fmt: skip
 
 st.set_page_config(
     page_title="Safeguarding partnership indicators",

@@ -82,12 +82,14 @@ def worse_than_share(code: str, area: str) -> float | None:
 
 
 def open_questions(area: str) -> pd.DataFrame:
-    """Questions raised and not yet answered, sorted by triage (with group and age)."""
+    """Questions raised and not yet answered (one for each story, its lead), sorted by triage
+    (with group and age)."""
     flags = data.flags()
     if flags.empty:
         return triage.sort(flags, None)
     indicators = data.indicators()
     mine = flags[flags["indicated"] & (flags["area_code"] == area) & flags["status"].isin(OPEN)]
+    mine = triage.questions(mine)
     mine = mine.assign(
         agency_name=mine["agency"].map(dict(zip(indicators["agency"], indicators["agency_name"])))
     )

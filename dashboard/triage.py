@@ -4,7 +4,9 @@ from questions about the data, and questions about the current year apart from h
 
 The flag engine may publish its own judgement (a `question_kind` of concern, improvement or
 data, and `is_historic`); when the flags mart has those columns they are used as they are,
-otherwise they are worked out here from the rule, the direction and the quarter."""
+otherwise they are worked out here from the rule, the direction and the quarter. Flags about
+related figures in one area and quarter are one story (`story_id`) asking one question, its
+`story_lead`: only the leads are listed and counted as questions."""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ EXPLAINED = {
     "the record, not for this quarter's meeting.",
 }
 DATA_RULES = {"missing_figure", "stale_figure", "missing_return", "differs_from_published"}
-KIND_COLUMNS = ("question_kind", "flag_kind", "category")
+KIND_COLUMNS = ("question_type", "question_kind", "flag_kind", "category")
 HISTORIC_COLUMNS = ("is_historic", "historic")
 
 
@@ -86,6 +88,14 @@ def age(raised_at, now: datetime | None = None) -> str:
     if days < 70:
         return f"{days // 7} weeks"
     return f"{days // 30} months"
+
+
+def questions(flags: pd.DataFrame) -> pd.DataFrame:
+    """One row for each question: a story's lead (`story_lead`), not its other members. A mart
+    from before stories were published has no such column, and every flag is a question."""
+    if "story_lead" not in flags.columns:
+        return flags
+    return flags[flags["story_lead"].fillna(True).astype(bool)]
 
 
 def sort(flags: pd.DataFrame, latest_period: str | None) -> pd.DataFrame:

@@ -70,10 +70,14 @@ def test_flags_are_published_most_important_first_with_evidence(sample_refreshed
     # the bed-and-breakfast question (2024-25 Q3) is long before the latest four quarters,
     # still open with no response: historic, kept but not counted as open
     assert find(flags, "children_in_bed_and_breakfast")["historic"]
-    # one question per story: the front door's referrals and conversion in 2024-25 Q2
-    front = [find(flags, c, "2024-25 Q2") for c in ("referrals", "contacts_to_referral_pct")]
-    assert front[0]["story_id"] == front[1]["story_id"]
-    assert sorted(f["story_lead"] for f in front) == [False, True]
+    # one question per story: mental-health waiting times and open cases in 2024-25 Q2 (the
+    # referrals count no longer fires there since 2021-22 took the published 3,365 referrals)
+    story = [find(flags, c, "2024-25 Q2") for c in ("camhs_wait_weeks", "camhs_open_cases")]
+    assert story[0]["story_id"] == story[1]["story_id"]
+    assert [f["story_lead"] for f in story] == [True, False]
+    # its rise in 2024-25 Q3 is asked once, on the rate per 10,000 children over the count
+    assert find(flags, "referrals_rate_per_10k", "2024-25 Q3")["rule"] == "sustained_change"
+    assert not [f for f in flags if f["indicator_code"] == "referrals"]
     leads = [f["story_id"] for f in flags if f["story_lead"]]
     assert len(leads) == len(set(leads)) == len({f["story_id"] for f in flags})
     # the sample's latest ended quarter is 2026-27 Q2: nothing from 2025-26 Q3 on is historic

@@ -9,7 +9,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from dashboard import common, data, summary, triage
+from dashboard import access, common, data, summary, triage
 from pipeline.core.text_cells import frame_to_csv
 from pipeline.publish.status import published_nothing
 
@@ -76,19 +76,23 @@ else:
         width="stretch",
     )
     if len(current) > len(top):
-        st.page_link(
-            "views/questions.py", label=f"All {len(current)} questions on the questions page"
-        )
+        if access.may_open(common.person(), "views/questions.py"):
+            st.page_link(
+                "views/questions.py", label=f"All {len(current)} questions on the questions page"
+            )
+        else:  # the analyst is not given the questions page: a link to it would fail
+            st.caption(f"Showing the first {len(top)} of {len(current)} questions.")
 
 left, right = st.columns(2)
 with left:
     st.subheader("Open questions by agency and age")
     st.dataframe(
-        common.shown(summary.by_agency_and_age(questions, latest)), hide_index=True, width="stretch"
+        common.shown(summary.by_agency_and_age(current, latest)), hide_index=True, width="stretch"
     )
     st.caption(
         "Age is how long ago the quarter a question is about was; a question stays open "
-        "until the executive group records an answer."
+        "until the executive group records an answer. Historic questions (about an older "
+        "quarter, with no newer question about the figure) are not counted as open."
     )
 with right:
     st.subheader("How complete the data is")

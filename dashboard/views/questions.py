@@ -153,8 +153,9 @@ left, middle, right = st.columns(3)
 agencies = left.multiselect("Agency", sorted(flags["agency_name"].dropna().unique()))
 priorities = middle.multiselect("Priority", sorted(flags["priority"].unique()))
 statuses = right.multiselect("Status", STATUSES, default=list(STATUSES[:3]))
-shown = triage.sort(
-    flags[flags["area_code"] == common.area()], data.latest_period_with_data(common.area())
+shown = triage.sort(  # one question for each story: its lead
+    triage.questions(flags[flags["area_code"] == common.area()]),
+    data.latest_period_with_data(common.area()),
 )
 if agencies:
     shown = shown[shown["agency_name"].isin(agencies)]
