@@ -666,9 +666,9 @@ def test_an_agency_lead_records_their_own_agencys_commentary(refreshed, roles_fi
     assert not at.exception
     assert "Recorded (version 1)" in texts(at)
     shown = at.dataframe[0].value
-    assert shown.loc[0, "About"] == "The whole return"
-    assert shown.loc[0, "Commentary"] == '=HYPERLINK("x") More missing children.'  # as typed
-    assert shown.loc[0, "From"].startswith("A lead, ") and "(version 1)" in shown.loc[0, "From"]
+    assert shown.iloc[0]["About"] == "The whole return"
+    assert shown.iloc[0]["Commentary"] == '=HYPERLINK("x") More missing children.'  # as typed
+    assert shown.iloc[0]["From"].startswith("A lead, ") and "(version 1)" in shown.iloc[0]["From"]
     (entry,) = commentary.entries().to_dict("records")
     assert (entry["agency"], entry["period"], entry["updated_by"]) == (
         "police", "2026-27 Q2", "A lead"
@@ -686,7 +686,7 @@ def test_viewers_read_commentary_but_only_a_lead_writes(refreshed, roles_file):
     commentary.record("police", "E06000046", "2026-27 Q2", "Fewer arrests.", "A lead", "police")
     at = open_page(app("pqa"), "commentary")
     widget(at.selectbox, "Agency").set_value("police").run()
-    assert at.dataframe[0].value.loc[0, "Commentary"] == "Fewer arrests."
+    assert at.dataframe[0].value.iloc[0]["Commentary"] == "Fewer arrests."
     assert not at.text_area and not any(b.label == "Record" for b in at.button)
 
 
