@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.access import PAGES
 from pipeline.core import paths
 from pipeline.core.catalogue import load_catalogue
 from pipeline.core.paths import PROJECT_ROOT
@@ -25,6 +26,8 @@ CHILDREN_IN_CARE = REFERENCE / "cla_number_and_rate_per_10k_children.csv"
 NEIGHBOURS_2021 = REFERENCE / "neighbours" / "New_Statistical_Neighbour_Groupings_April_2021.csv"
 NEIGHBOURS_2025 = REFERENCE / "neighbours" / "sn_model_2025_wide.csv"
 IOW = "E06000046"
+# Every page of the dashboard: its address -> its heading, as the navigation defines them.
+DASHBOARD_PAGES = {address: title for _, title, address, _ in PAGES}
 # A fixed "today" for validation, so tests do not change meaning as time passes.
 TODAY = date(2026, 11, 22)
 TIDY_HEADER = ["area_code", "period", "indicator_code", "value", "numerator", "denominator"]

@@ -16,20 +16,10 @@ from streamlit.testing.v1 import AppTest
 from pipeline.core.paths import PROJECT_ROOT
 from pipeline.flags import review_log
 from pipeline.publish.refresh import refresh
-from tests.conftest import SAMPLE_DIR, TODAY, published_flags, write_csv
+from tests.conftest import DASHBOARD_PAGES, SAMPLE_DIR, TODAY, published_flags, write_csv
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
-PAGES = {
-    "overview": "Overview",
-    "explorer": "Indicator explorer",
-    "questions": "Flagged questions",
-    "matters": "Questions and matters log",
-    "report": "Six-monthly report",
-    "commentary": "Agency commentary",
-    "returns": "Returns and data quality",
-    "load": "Load a return",
-    "definitions": "Definitions and glossary",
-}
+PAGES = DASHBOARD_PAGES  # address on the dashboard -> its heading
 SEES = {
     "analyst": {"overview", "explorer", "returns", "load", "definitions", "commentary"},
     "pqa": {

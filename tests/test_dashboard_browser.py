@@ -20,22 +20,12 @@ from playwright.sync_api import expect
 
 from pipeline.core.paths import PROJECT_ROOT
 from pipeline.flags import review_log
-from tests.conftest import SAMPLE_DIR
+from tests.conftest import DASHBOARD_PAGES, SAMPLE_DIR
 from tests.served import dashboard
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 AXE = PROJECT_ROOT / "tests" / "vendor" / "axe.min.js"
-PAGES = {  # address on the dashboard, heading
-    "overview": "Overview",
-    "explorer": "Indicator explorer",
-    "questions": "Flagged questions",
-    "matters": "Questions and matters log",
-    "report": "Six-monthly report",
-    "commentary": "Agency commentary",
-    "returns": "Returns and data quality",
-    "load": "Load a return",
-    "definitions": "Definitions and glossary",
-}
+PAGES = DASHBOARD_PAGES  # address on the dashboard -> its heading
 WIDTHS = {"desktop": 1440, "phone": 390}
 EMPTY_WORDS = re.compile(r"\b(nan|NaN|None)\b")
 
