@@ -3,6 +3,7 @@ the direction-of-travel words."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import data
@@ -82,8 +83,6 @@ def metric_colour(better: str) -> str:
 def shown(frame):
     """A table as the screen shows it: a missing value is a blank cell (Streamlit would write
     "None"), and a number keeps one decimal place only where it has one."""
-    import pandas as pd
-
     if not isinstance(frame, pd.DataFrame):
         return frame
     numbers = frame.select_dtypes("float").columns
@@ -91,3 +90,25 @@ def shown(frame):
         {c: (lambda v: "" if v != v else f"{v:,.1f}".removesuffix(".0")) for c in numbers},
         na_rep="",
     )
+
+
+def show_clash(what: str, theirs: dict, me: str, their_title: str, rows: dict) -> None:
+    """A save refused because someone changed `what` after the form was shown: who and when,
+    then their version beside yours (`rows`: field label -> (theirs, yours) in words). What
+    was typed stays in the form (its widgets keep their values), so Record again saves it."""
+    by = text(theirs["updated_by"]) or "someone"
+    if by == me:
+        by = f"{by} (you, in another window or tab)"
+    st.error(
+        f"Not saved: {by} changed this {what} at {when(theirs['updated_at'])} (UTC), after you "
+        "opened it. Their version and yours are below. What you typed is still in the form: "
+        "press Record again to save yours instead, or change it first."
+    )
+    for side, title, column in zip(st.columns(2), (their_title, "Yours"), (0, 1)):
+        side.markdown(f"**{title}**")
+        side.table(
+            pd.DataFrame(
+                {title: [text(pair[column]) or "(blank)" for pair in rows.values()]},
+                index=list(rows),
+            )
+        )

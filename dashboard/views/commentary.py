@@ -125,24 +125,6 @@ def may_write() -> bool:
     return who.mode == LOCAL_MODE or who.agency == agency
 
 
-def show_clash(theirs: dict, yours: str) -> None:
-    by = common.text(theirs["updated_by"]) or "someone"
-    if by == who.name:
-        by = f"{by} (you, in another window or tab)"
-    st.error(
-        f"Not saved: {by} changed this commentary at {common.when(theirs['updated_at'])} "
-        "(UTC), after you opened it. Their version and yours are below. Your text is still in "
-        "the form: press Record again to save yours instead, or change it first."
-    )
-    left, right = st.columns(2)
-    for side, title, words in (
-        (left, f"Their version (version {int(theirs['version'])})", theirs["commentary"]),
-        (right, "Yours", yours),
-    ):
-        side.markdown(f"**{title}**")
-        side.table(pd.DataFrame({title: [common.text(words) or "(blank)"]}, index=["Commentary"]))
-
-
 def record_form() -> None:
     st.header("Add or correct commentary")
     if who.mode == LOCAL_MODE:
@@ -185,7 +167,13 @@ def record_form() -> None:
         theirs = recorded_row(code, commentary.entries())  # as it stands now
         if theirs is not None and int(theirs["version"]) != version:
             st.session_state[shown] = (int(theirs["version"]), words)  # next Record: on theirs
-            show_clash(theirs, typed)
+            common.show_clash(
+                "commentary",
+                theirs,
+                who.name,
+                f"Their version (version {int(theirs['version'])})",
+                {"Commentary": (theirs["commentary"], typed)},
+            )
         else:
             st.error(f"Not saved: {exc}.")
     except ReviewLogBusy as exc:

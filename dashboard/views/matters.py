@@ -157,29 +157,6 @@ else:
     )
 
 
-def show_clash(theirs: dict, yours: dict) -> None:
-    by = common.text(theirs["updated_by"]) or "someone"
-    if by == who.name:
-        by = f"{by} (you, in another window or tab)"
-    st.error(
-        f"Not saved: {by} changed this matter at {common.when(theirs['updated_at'])} (UTC), "
-        "after you opened it. Their version and yours are below. What you typed is still in "
-        "the form: press Record again to save yours instead, or change it first."
-    )
-    left, right = st.columns(2)
-    for side, heading, version in (
-        (left, f"Their version (version {theirs['version']})", theirs),
-        (right, "Yours", yours),
-    ):
-        side.markdown(f"**{heading}**")
-        side.table(
-            pd.DataFrame(
-                {heading: [in_words(k, version.get(k)) or "(blank)" for k in FIELDS]},
-                index=list(FIELDS.values()),
-            )
-        )
-
-
 def in_words(field: str, value) -> str:
     if field == "escalated_to_risk_register":
         return "yes" if value else "no"
@@ -259,7 +236,16 @@ def change_form(matter: dict) -> None:
     except meetings.MatterConflict:
         theirs = next(m for m in meetings.matters() if m["matter_id"] == matter_id)
         st.session_state[shown] = {**base, "version": theirs["version"]}  # next Record: on theirs
-        show_clash(theirs, yours)
+        common.show_clash(
+            "matter",
+            theirs,
+            who.name,
+            f"Their version (version {theirs['version']})",
+            {
+                label: (in_words(k, theirs.get(k)), in_words(k, yours.get(k)))
+                for k, label in FIELDS.items()
+            },
+        )
     except meetings.MatterError as exc:
         st.error(f"Not saved: {exc}.")
     except ReviewLogBusy as exc:

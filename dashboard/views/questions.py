@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import charts, common, data, triage
@@ -102,7 +101,13 @@ def record_form(flag_id: str, flag) -> None:
         theirs = clash(flag_id)
         st.session_state[shown] = int(theirs["version"])  # the next Record is based on theirs
         yours = {"status": status, "owner": owner, "response": response, "impact": impact}
-        show_clash(theirs, yours, who.name)
+        common.show_clash(
+            "question",
+            theirs,
+            who.name,
+            "Their version",
+            {k.capitalize(): (theirs[k], yours[k]) for k in FIELDS},
+        )
     except review_log.ReviewError as exc:
         st.error(f"Not saved: {exc}")
     except review_log.ReviewLogBusy as exc:  # the form keeps what was typed (its widgets' keys)
@@ -115,28 +120,6 @@ def record_form(flag_id: str, flag) -> None:
 def clash(flag_id: str) -> dict:
     """The review as it stands now in the log (someone else's change)."""
     return next(r for r in review_log.reviews() if r["flag_id"] == flag_id)
-
-
-def show_clash(theirs: dict, yours: dict, me: str) -> None:
-    """Who changed it and when, their version beside yours; what you typed stays in the form
-    (its widgets keep their values), so pressing Record again saves yours over theirs."""
-    by = common.text(theirs["updated_by"]) or "someone"
-    if by == me:
-        by = f"{by} (you, in another window or tab)"
-    st.error(
-        f"Not saved: {by} changed this question at {common.when(theirs['updated_at'])} (UTC), "
-        "after you opened it. Their version and yours are below. Your text is still in the "
-        "form: press Record again to save yours instead, or change it first."
-    )
-    left, right = st.columns(2)
-    for side, title, version in ((left, "Their version", theirs), (right, "Yours", yours)):
-        side.markdown(f"**{title}**")
-        side.table(
-            pd.DataFrame(
-                {title: [common.text(version[k]) or "(blank)" for k in FIELDS]},
-                index=[k.capitalize() for k in FIELDS],
-            )
-        )
 
 
 flags = data.flags()
