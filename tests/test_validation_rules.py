@@ -1174,6 +1174,6 @@ def test_every_rule_has_a_test() -> None:
 
 def test_rule_book_severities_follow_the_codes() -> None:
     """E codes block a load, Q codes load and are recorded."""
-    assert {code: severity for code, (severity, _) in RULES.items()} == {
+    assert {code: rule.severity for code, rule in RULES.items()} == {
         code: expected_severity(code) for code in RULES
     }

@@ -3,12 +3,16 @@ from. Reading never judges the figures: that is validation's job. A file that ca
 at all, or passes a limit of the return contract (size, rows, columns, cells), raises
 UnreadableReturn with the finding that says why, as soon as the limit is passed. Every cell of
 the file, wherever it is, is kept for the privacy rule; cells outside the template's areas are
-findings of their own."""
+findings of their own.
+
+The rules met while reading (E01-E04, E23-E27) are each raised by one function below, named in
+the rule book (validate.RULES); a rule that stops the checks says so in its message."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,10 +29,19 @@ from pipeline.ingest.returns.contract import (
     MAX_LINES,
     MAX_ROWS,
     RETURN_SHEET,
+    TIDY_REQUIRED,
     normalise_header,
 )
 from pipeline.ingest.returns.findings import Finding, Location, Severity
-from pipeline.ingest.returns.workbook import Sheet, WorkbookRefused, letter, read_workbook
+from pipeline.ingest.returns.workbook import (
+    NotAWorkbook,
+    Sheet,
+    WorkbookHoldsMore,
+    WorkbookRefused,
+    WorkbookTooLarge,
+    letter,
+    read_workbook,
+)
 
 HEADER_SEARCH_ROWS = 30  # the template's header area and table header sit near the top
 
@@ -74,8 +87,117 @@ class RawReturn:
         return Location(self.file_name, self.sheet, row, label)
 
 
-def _refuse(path: Path, rule: str, message: str) -> UnreadableReturn:
-    return UnreadableReturn(Finding(Severity.ERROR, rule, Location(path.name), message))
+# --- The rules met while reading: each code is raised in one function --------------------------
+
+
+def _stops(message: str, why: str) -> str:
+    """A problem after which nothing else is checked says so, and why (so a sender is not
+    surprised by new errors once it is put right)."""
+    return f"{message} Nothing else in the file was checked, because {why}."
+
+
+def unreadable(location: Location, message: str) -> Finding:
+    """E01: not a file that can be read as a return."""
+    return Finding(Severity.ERROR, "E01", location, _stops(message, "it could not be read"))
+
+
+def not_utf8(location: Location) -> Finding:
+    """E02: a CSV file in another encoding would have its text misread."""
+    return Finding(
+        Severity.ERROR,
+        "E02",
+        location,
+        _stops(
+            "the file is not saved as UTF-8 text. In Excel use Save As > 'CSV UTF-8 (comma "
+            "delimited)' and send it again.",
+            "its text cannot be read safely",
+        ),
+    )
+
+
+def empty(location: Location, message: str, *, stops: bool = True) -> Finding:
+    """E03: nothing to load. An empty file stops the checks; a table whose value cells are all
+    blank has been checked through."""
+    if stops:
+        message = _stops(message, "there is nothing in it to check")
+    return Finding(Severity.ERROR, "E03", location, message)
+
+
+def missing_column(location: Location, column: str | None) -> Finding:
+    """E04: without a required column (or any table at all) the figures cannot be read, so they
+    are not checked; everything else in the file still is, unless no table was found."""
+    if column is None:
+        message = _stops(
+            "no table with an 'indicator_code' column was found in the first "
+            f"{HEADER_SEARCH_ROWS} rows. Start from the template made by 'pqa template AGENCY'.",
+            "without that table there are no figures to check",
+        )
+    else:
+        message = (
+            f"there is no '{column}' column. Add it: a return needs the columns "
+            f"{', '.join(TIDY_REQUIRED)} (see the template). The figures were not checked, "
+            "because without that column they cannot be read."
+        )
+    return Finding(Severity.ERROR, "E04", location, message)
+
+
+def too_large(location: Location, message: str) -> Finding:
+    """E23: past a limit of the return contract, a file is not read any further."""
+    return Finding(
+        Severity.ERROR,
+        "E23",
+        location,
+        _stops(message, "a file past a return's limits is not read any further"),
+    )
+
+
+def outside(location: Location, message: str | None = None) -> Finding:
+    """E24: something where a return has nothing (a cell beyond the table, another sheet, a
+    stray entry in the template's lists). Its content is never repeated: it may be about a
+    child."""
+    return Finding(
+        Severity.ERROR,
+        "E24",
+        location,
+        message
+        or "this cell is outside the return's table "
+        "(it has no column heading, or lies beyond the table or on another sheet). "
+        "Delete it, or move a figure into the table, and send the return again.",
+    )
+
+
+def holds_more_than_cells(location: Location, message: str) -> Finding:
+    """E25: a workbook with macros, comments, pictures and the like is not opened further, in
+    case those parts hold a child's details."""
+    return Finding(
+        Severity.ERROR,
+        "E25",
+        location,
+        _stops(message, "its other parts may hold a child's details and are not opened"),
+    )
+
+
+def formula_without_result(location: Location) -> Finding:
+    """E27: a formula cell saved without its result has no figure to read."""
+    return Finding(
+        Severity.ERROR,
+        "E27",
+        location,
+        "this cell has a formula but no saved result, so its figure cannot be read. Open the "
+        "file in Excel, let it calculate, save it and send it again (or type the figure in).",
+    )
+
+
+# Which rule a workbook's refusal breaks.
+WORKBOOK_REFUSALS: dict[type[WorkbookRefused], Callable[[Location, str], Finding]] = {
+    NotAWorkbook: unreadable,
+    WorkbookTooLarge: too_large,
+    WorkbookHoldsMore: holds_more_than_cells,
+}
+
+
+def _refuse(path: Path, finding_for: Callable[[Location, str], Finding], message: str):
+    return UnreadableReturn(finding_for(Location(path.name), message))
 
 
 def read_return(path: Path, content: bytes | None = None) -> RawReturn:
@@ -87,18 +209,20 @@ def read_return(path: Path, content: bytes | None = None) -> RawReturn:
                 raise _too_large(path, path.stat().st_size)
             content = path.read_bytes()
         except OSError as exc:
-            raise _refuse(path, "E01", f"the file could not be opened ({exc.strerror}).") from None
+            raise _refuse(
+                path, unreadable, f"the file could not be opened ({exc.strerror})."
+            ) from None
     if len(content) > MAX_FILE_BYTES:
         raise _too_large(path, len(content))
     if not content.strip():
-        raise _refuse(path, "E03", "the file is empty. Send the return with its figures filled in.")
+        raise _refuse(path, empty, "the file is empty. Send the return with its figures filled in.")
     if suffix == ".csv":
         return _read_csv(path, content)
     if suffix == ".xlsx":
         return _read_xlsx(path, content)
     raise _refuse(
         path,
-        "E01",
+        unreadable,
         f"'{suffix or 'no extension'}' files are not returns. Send an Excel workbook (.xlsx) made "
         "from the template, or a CSV file (.csv).",
     )
@@ -107,7 +231,7 @@ def read_return(path: Path, content: bytes | None = None) -> RawReturn:
 def _too_large(path: Path, size: int) -> UnreadableReturn:
     return _refuse(
         path,
-        "E23",
+        too_large,
         f"the file is {size / 2**20:,.1f} MB; a return is at most "
         f"{MAX_FILE_MB} MB. Check it is the right file: a quarterly return of "
         "aggregate figures is a few kilobytes.",
@@ -118,16 +242,14 @@ def _read_csv(path: Path, content: bytes) -> RawReturn:
     if content.startswith(b"PK\x03\x04") or b"\x00" in content[:4096]:
         raise _refuse(
             path,
-            "E01",
+            unreadable,
             "this is not a CSV text file (it looks like a workbook or "
             "another binary file). Save it as 'CSV UTF-8 (comma delimited)'.",
         )
     if b"\x00" in content:
         line = content[: content.index(b"\x00")].count(b"\n") + 1
         raise UnreadableReturn(
-            Finding(
-                Severity.ERROR,
-                "E01",
+            unreadable(
                 Location(path.name, row=line),
                 "this line holds a NUL character, which no text file has: the file is damaged or "
                 "not a CSV. Save it again as 'CSV UTF-8 (comma delimited)' and send it again.",
@@ -137,20 +259,12 @@ def _read_csv(path: Path, content: bytes) -> RawReturn:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = content[: exc.start].count(b"\n") + 1
-        raise UnreadableReturn(
-            Finding(
-                Severity.ERROR,
-                "E02",
-                Location(path.name, row=line),
-                "the file is not saved as UTF-8 text. In Excel use Save As > 'CSV UTF-8 (comma "
-                "delimited)' and send it again.",
-            )
-        ) from None
+        raise UnreadableReturn(not_utf8(Location(path.name, row=line))) from None
     records = _csv_records(path, text)
     if not records:
         raise _refuse(
             path,
-            "E03",
+            empty,
             "the file has no rows, only blank cells. Send the return with its figures filled in.",
         )
     header_line, header_cells = records[0]
@@ -164,7 +278,7 @@ def _read_csv(path: Path, content: bytes) -> RawReturn:
             if name:
                 row.setdefault(name, cell.strip())  # a repeated heading never wins (E26)
             elif cell.strip():
-                problems.append(_outside(Location(path.name, None, line, f"{j + 1} (no heading)")))
+                problems.append(outside(Location(path.name, None, line, f"{j + 1} (no heading)")))
         rows.append(RawRow(line, {name: row.get(name, "") for name in header if name}))
     all_cells = [
         (
@@ -242,26 +356,18 @@ def _csv_records(path: Path, text: str) -> list[tuple[int, list[str]]]:
             start,
             "this line cannot be read as CSV (a cell is far too long "
             "or a quotation mark is not closed). Correct it and send it again.",
-            "E01",
+            unreadable,
         ) from None
     return records
 
 
-def _refuse_at(path: Path, line: int, message: str, rule: str = "E23") -> UnreadableReturn:
-    return UnreadableReturn(Finding(Severity.ERROR, rule, Location(path.name, row=line), message))
-
-
-def _outside(location: Location) -> Finding:
-    """A filled cell where a return has nothing: its content is never repeated (it may be
-    about a child)."""
-    return Finding(
-        Severity.ERROR,
-        "E24",
-        location,
-        "this cell is outside the return's table "
-        "(it has no column heading, or lies beyond the table or on another sheet). "
-        "Delete it, or move a figure into the table, and send the return again.",
-    )
+def _refuse_at(
+    path: Path,
+    line: int,
+    message: str,
+    finding_for: Callable[[Location, str], Finding] = too_large,
+) -> UnreadableReturn:
+    return UnreadableReturn(finding_for(Location(path.name, row=line), message))
 
 
 def _duplicate_headings(
@@ -288,8 +394,9 @@ def _read_xlsx(path: Path, content: bytes) -> RawReturn:
     try:
         book = read_workbook(path.name, content)
     except WorkbookRefused as exc:
+        finding_for = WORKBOOK_REFUSALS[type(exc)]
         raise UnreadableReturn(
-            Finding(Severity.ERROR, exc.rule, exc.location or Location(path.name), exc.message)
+            finding_for(exc.location or Location(path.name), exc.message)
         ) from None
     all_cells = [
         (Location(path.name, sheet.title, r, letter(c)), value)
@@ -302,7 +409,8 @@ def _read_xlsx(path: Path, content: bytes) -> RawReturn:
     header_cells = grid[header_row]
     columns = [normalise_header(header_cells.get(c)) for c in range(1, max(header_cells) + 1)]
     letters = {name: letter(i + 1) for i, name in reversed(list(enumerate(columns))) if name}
-    problems = book.problems + _duplicate_headings(
+    problems = [formula_without_result(where) for where in book.formulas_without_result]
+    problems += _duplicate_headings(
         path.name,
         sheet.title,
         header_row,
@@ -319,7 +427,7 @@ def _read_xlsx(path: Path, content: bytes) -> RawReturn:
         if any(v not in (None, "") for v in cells.values()):
             rows.append(RawRow(number, cells))
     problems += [
-        _outside(Location(path.name, sheet.title, r, letter(c)))
+        outside(Location(path.name, sheet.title, r, letter(c)))
         for (r, c) in sorted(sheet.cells)
         if not _in_template_area(r, c, header_row, columns)
     ]
@@ -335,9 +443,7 @@ def _read_xlsx(path: Path, content: bytes) -> RawReturn:
         else:
             r, c = min(other.cells)
             problems.append(
-                Finding(
-                    Severity.ERROR,
-                    "E24",
+                outside(
                     Location(path.name, other.title, r, letter(c)),
                     f"this sheet holds {len(other.cells):,} filled cell(s), and a return has only "
                     f"its '{RETURN_SHEET}' sheet. Delete the sheet (or its cells) and send the "
@@ -387,16 +493,8 @@ def _find_table(path: Path, sheets: list[Sheet]) -> tuple[Sheet, int]:
             if normalise_header(value) == "indicator_code":
                 return sheet, r
     if not any(sheet.cells for sheet in sheets):
-        raise _refuse(path, "E03", "the workbook is empty. Fill in the template and send it again.")
-    raise UnreadableReturn(
-        Finding(
-            Severity.ERROR,
-            "E04",
-            Location(path.name, order[0].title),
-            "no table with an 'indicator_code' column was found in the first "
-            f"{HEADER_SEARCH_ROWS} rows. Start from the template made by 'pqa template AGENCY'.",
-        )
-    )
+        raise _refuse(path, empty, "the workbook is empty. Fill in the template and send it again.")
+    raise UnreadableReturn(missing_column(Location(path.name, order[0].title), None))
 
 
 def _header_area(

@@ -8,8 +8,9 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import NamedTuple
 
 from pipeline.core.catalogue import SCALE, Catalogue, Indicator
 from pipeline.core.periods import PeriodError, Quarter
@@ -26,7 +27,13 @@ from pipeline.ingest.returns.contract import (
     TIDY_REQUIRED,
 )
 from pipeline.ingest.returns.findings import Finding, Severity, capped, errors
-from pipeline.ingest.returns.reader import RawReturn, RawRow
+from pipeline.ingest.returns.reader import (
+    RawReturn,
+    RawRow,
+    empty,
+    missing_column,
+    outside,
+)
 
 AREA_CODE = re.compile(r"^[EW]\d{8}$")
 # What the contract calls a number: ASCII digits, one optional decimal point, commas only as
@@ -37,83 +44,195 @@ NUMBER = re.compile(r"^-?(\d+(\.\d+)?|\.\d+|\d{1,3}(,\d{3})+(\.\d+)?)$", re.ASCI
 # (area_code, indicator_code, period label) -> value already held for that figure.
 History = Mapping[tuple[str, str, str], float]
 
-# The rule book: code -> (severity, what the rule checks). The README's table comes from here.
-RULES: dict[str, tuple[Severity, str]] = {
-    "E01": (Severity.ERROR, "The file is a readable Excel workbook (.xlsx) or CSV file"),
-    "E02": (Severity.ERROR, "A CSV file is saved as UTF-8 text"),
-    "E03": (Severity.ERROR, "The file is not empty: it has at least one figure"),
-    "E04": (Severity.ERROR, "Every required column is there"),
-    "E05": (Severity.ERROR, "No column outside the return contract"),
-    "E06": (
+
+class Rule(NamedTuple):
+    """One rule of the rule book. Each rule's findings are made in one function, which the
+    rule names ('reader.unreadable', 'validate._number'; a test walks the source and fails if a
+    rule code is raised anywhere else)."""
+
+    severity: Severity
+    text: str  # what the rule checks, as the rule table in docs/returns.md shows it
+    raised_by: str  # module.function in pipeline/ingest/returns/ that makes its findings
+    # True when its messages repeat what a cell holds: in a file that seems to hold a child's
+    # details they are given in the rule book's words instead (see _without_cell_content).
+    quotes_cells: bool = False
+
+
+# The rule book: code -> rule. The rule table in docs/returns.md is generated from here.
+RULES: dict[str, Rule] = {
+    "E01": Rule(
+        Severity.ERROR,
+        "The file is a readable Excel workbook (.xlsx) or CSV file",
+        "reader.unreadable",
+    ),
+    "E02": Rule(Severity.ERROR, "A CSV file is saved as UTF-8 text", "reader.not_utf8"),
+    "E03": Rule(
+        Severity.ERROR, "The file is not empty: it has at least one figure", "reader.empty"
+    ),
+    "E04": Rule(Severity.ERROR, "Every required column is there", "reader.missing_column"),
+    "E05": Rule(
+        Severity.ERROR,
+        "No column outside the return contract",
+        "validate._check_columns",
+        quotes_cells=True,
+    ),
+    "E06": Rule(
         Severity.ERROR,
         "Nothing looks like child-level data: no column headed for names, "
         "dates of birth, addresses or ids; no NHS or pupil number, postcode "
         "or date in any cell (names in free text are not detected)",
+        "validate._check_child_level_data",
     ),
-    "E07": (Severity.ERROR, "The agency is one the partnership knows"),
-    "E08": (Severity.ERROR, "Every indicator belongs to the agency sending the return"),
-    "E09": (Severity.ERROR, "Every indicator code is in the catalogue"),
-    "E10": (Severity.ERROR, "The area code is an ONS local authority code such as E06000046"),
-    "E11": (Severity.ERROR, "The area code is a local authority the product knows"),
-    "E12": (Severity.ERROR, "The period is written like '2024-25 Q3'"),
-    "E13": (Severity.ERROR, "The period is not in the future"),
-    "E14": (Severity.ERROR, "The period has ended"),
-    "E15": (Severity.ERROR, "Each value, numerator and denominator is a number"),
-    "E16": (Severity.ERROR, "No figure is negative"),
-    "E17": (Severity.ERROR, "A count is a whole number"),
-    "E18": (Severity.ERROR, "A proportion is between 0 and 100"),
-    "E19": (
+    "E07": Rule(
+        Severity.ERROR,
+        "The agency is one the partnership knows",
+        "validate._check_agency",
+        quotes_cells=True,
+    ),
+    "E08": Rule(
+        Severity.ERROR,
+        "Every indicator belongs to the agency sending the return",
+        "validate._other_agency",
+    ),
+    "E09": Rule(
+        Severity.ERROR,
+        "Every indicator code is in the catalogue",
+        "validate._check_indicator",
+        quotes_cells=True,
+    ),
+    "E10": Rule(
+        Severity.ERROR,
+        "The area code is an ONS local authority code such as E06000046",
+        "validate._check_area",
+        quotes_cells=True,
+    ),
+    "E11": Rule(
+        Severity.ERROR,
+        "The area code is a local authority the product knows",
+        "validate._check_area",
+        quotes_cells=True,
+    ),
+    "E12": Rule(
+        Severity.ERROR,
+        "The period is written like '2024-25 Q3'",
+        "validate._check_period",
+        quotes_cells=True,
+    ),
+    "E13": Rule(Severity.ERROR, "The period is not in the future", "validate._check_period"),
+    "E14": Rule(Severity.ERROR, "The period has ended", "validate._check_period"),
+    "E15": Rule(
+        Severity.ERROR,
+        "Each value, numerator and denominator is a number",
+        "validate._number",
+        quotes_cells=True,
+    ),
+    "E16": Rule(Severity.ERROR, "No figure is negative", "validate._number", quotes_cells=True),
+    "E17": Rule(
+        Severity.ERROR,
+        "A count is a whole number",
+        "validate._check_value_for_kind",
+        quotes_cells=True,
+    ),
+    "E18": Rule(
+        Severity.ERROR,
+        "A proportion is between 0 and 100",
+        "validate._check_value_for_kind",
+        quotes_cells=True,
+    ),
+    "E19": Rule(
         Severity.ERROR,
         "Proportions, rates and durations give their numerator and denominator",
+        "validate._check_value_for_kind",
     ),
-    "E20": (Severity.ERROR, "A numerator is not above its denominator, which is not zero"),
-    "E21": (
+    "E20": Rule(
+        Severity.ERROR,
+        "A numerator is not above its denominator, which is not zero",
+        "validate._check_value_for_kind",
+        quotes_cells=True,
+    ),
+    "E21": Rule(
         Severity.ERROR,
         "The value agrees with its numerator and denominator (to the precision given)",
+        "validate._check_value_for_kind",
+        quotes_cells=True,
     ),
-    "E22": (Severity.ERROR, "One row per indicator, area and period"),
-    "E23": (
+    "E22": Rule(
+        Severity.ERROR, "One row per indicator, area and period", "validate._check_duplicates"
+    ),
+    "E23": Rule(
         Severity.ERROR,
         f"The file is within a return's limits: at most {MAX_FILE_MB} MB, "
         f"{MAX_ROWS:,} rows, {MAX_COLUMNS} columns, {MAX_CELLS:,} cells "
         f"and {MAX_CELL_CHARS:,} characters a cell",
+        "reader.too_large",
     ),
-    "E24": (
+    "E24": Rule(
         Severity.ERROR,
         "Nothing outside the return's table and header area (no other "
         "sheet, no cell without a column heading or beyond the table)",
+        "reader.outside",
     ),
-    "E25": (
+    "E25": Rule(
         Severity.ERROR,
         "A workbook holds cells only: no macros, comments, pictures, "
         "embedded files, page headers or footers, or named text",
+        "reader.holds_more_than_cells",
     ),
-    "E26": (Severity.ERROR, "Every column heading appears once"),
-    "E27": (Severity.ERROR, "A formula cell has its result saved"),
-    "E28": (
+    "E26": Rule(
+        Severity.ERROR,
+        "Every column heading appears once",
+        "reader._duplicate_headings",
+        quotes_cells=True,
+    ),
+    "E27": Rule(
+        Severity.ERROR, "A formula cell has its result saved", "reader.formula_without_result"
+    ),
+    "E28": Rule(
         Severity.ERROR,
         "A figure is possible for the area: a count is not above the "
         "area's children, and no figure reaches a billion",
+        "validate._possible",
+        quotes_cells=True,
     ),
-    "Q01": (
+    "Q01": Rule(
         Severity.QUERY,
         "A value is not far from last quarter's (for figures that follow "
         "the school year, from the same quarter last year): a change of at "
         "least half and at least 10 (2 weeks for waits), or 15 percentage "
         "points",
+        "validate._far_from_last_quarter",
+        quotes_cells=True,
     ),
-    "Q02": (Severity.QUERY, "Parts add up to their total (plan categories against plans)"),
-    "Q03": (
+    "Q02": Rule(
+        Severity.QUERY,
+        "Parts add up to their total (plan categories against plans)",
+        "validate._parts_against_total",
+        quotes_cells=True,
+    ),
+    "Q03": Rule(
         Severity.QUERY,
         "A numerator or denominator equals the figure it counts (e.g. the "
         "re-referral rate's denominator against referrals)",
+        "validate._ratio_against_counts",
+        quotes_cells=True,
     ),
-    "Q04": (Severity.QUERY, "Every indicator the agency reports has a figure"),
-    "Q05": (Severity.QUERY, "A year-to-date count does not fall within the year"),
-    "Q06": (
+    "Q04": Rule(
+        Severity.QUERY,
+        "Every indicator the agency reports has a figure",
+        "validate._indicators_missing",
+    ),
+    "Q05": Rule(
+        Severity.QUERY,
+        "A year-to-date count does not fall within the year",
+        "validate._year_to_date_falls",
+        quotes_cells=True,
+    ),
+    "Q06": Rule(
         Severity.QUERY,
         "A year-to-date count is not below the same day's count it includes (children in care "
         "during the year against those in care on the last day)",
+        "validate._year_to_date_below_snapshot",
+        quotes_cells=True,
     ),
 }
 
@@ -128,7 +247,7 @@ def rules_markdown() -> str:
     """The rule book as the Markdown table docs/returns.md shows (`make docs` writes it there;
     a test fails when the two differ)."""
     lines = ["| code | kind | the rule |", "|---|---|---|"]
-    lines += [f"| {code} | {severity.value} | {text} |" for code, (severity, text) in RULES.items()]
+    lines += [f"| {code} | {rule.severity.value} | {rule.text} |" for code, rule in RULES.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -206,51 +325,66 @@ class _Checker:
 def validate(
     raw: RawReturn, catalogue: Catalogue, today: date, history: History | None = None
 ) -> ValidatedReturn:
+    """Every problem the file has, in one pass: a sender should not correct one error only to
+    meet the next. Only a missing required column stops the figures' checks (they cannot be
+    read without it), and its message says so; everything else is checked either way."""
     check = _Checker(raw)
     check.findings += raw.problems
-    _check_columns(check)
     _check_child_level_data(check)
     _check_template_lists(check, catalogue)
-    if errors(check.findings):
-        return ValidatedReturn(raw, raw.file_name, None, [], capped(check.findings))
-    agency = _check_agency(check, catalogue)
-    figures = []
-    for row in raw.rows:
-        figure = _check_row(check, row, catalogue, agency, today)
-        if figure is not None:
-            figures.append(figure)
-    _check_duplicates(check, figures)
-    if not figures and not errors(check.findings):
-        check.error(
-            "E03",
-            None,
-            "value",
-            "the return has no figures: every value cell is "
-            "blank. Fill in the value column and send it again.",
-        )
-    if not errors(check.findings):
+    readable = _check_columns(check)
+    agency, figures = None, []
+    if readable:
+        agency = _check_agency(check, catalogue)
+        for row in raw.rows:
+            figure = _check_row(check, row, catalogue, agency, today)
+            if figure is not None:
+                figures.append(figure)
+        _check_duplicates(check, figures)
+        if not any(_filled(row) for row in raw.rows):
+            check.findings.append(
+                empty(
+                    raw.where(None, "value"),
+                    "the return has no figures: every value cell is blank. Fill in the value "
+                    "column and send it again.",
+                    stops=False,
+                )
+            )
         _run_queries(check, figures, catalogue, agency, history or {})
+    findings = check.findings
+    if any(f.rule in CHILD_LEVEL_RULES for f in findings):
+        findings = [_without_cell_content(f) for f in findings]
     # The template's header cells are shared by every row: report each problem there once.
-    findings = capped(list(dict.fromkeys(check.findings)))
-    return ValidatedReturn(raw, raw.file_name, agency, figures, findings)
+    return ValidatedReturn(
+        raw, raw.file_name, agency, figures, capped(list(dict.fromkeys(findings)))
+    )
+
+
+def _without_cell_content(finding: Finding) -> Finding:
+    """In a file that seems to hold a child's details, no message repeats what any cell holds
+    (a name beside a date of birth is not detected on its own): a finding whose message would
+    quote a cell is given in the rule book's words, with where it is."""
+    rule = RULES[finding.rule]
+    if not rule.quotes_cells:
+        return finding
+    message = (
+        f"this breaks the rule '{rule.text}'. What the cell holds is not repeated here, "
+        "because the file seems to hold a child's details: correct it as you remove them, "
+        "and send the return again."
+    )
+    return replace(finding, message=message)
 
 
 # --- Structure of the file --------------------------------------------------------------------
 
 
-def _check_columns(check: _Checker) -> None:
+def _check_columns(check: _Checker) -> bool:
+    """Whether the figures can be read: every required column is there."""
     raw = check.raw
     present = set(raw.columns) | set(raw.header)
-    for column in TIDY_REQUIRED:
-        if column not in present:
-            check.error(
-                "E04",
-                raw.header_row,
-                None,
-                f"there is no '{column}' column. Add it: "
-                f"a return needs the columns {', '.join(TIDY_REQUIRED)} (see the "
-                "template).",
-            )
+    missing = [column for column in TIDY_REQUIRED if column not in present]
+    for column in missing:
+        check.findings.append(missing_column(raw.where(raw.header_row, None), column))
     for column in raw.columns:
         if column not in KNOWN_COLUMNS and not privacy.heading_looks_personal(column):
             check.error(
@@ -260,6 +394,7 @@ def _check_columns(check: _Checker) -> None:
                 f"'{column}' is not a column of the return. Remove it: a return has only "
                 f"the columns {', '.join(sorted(KNOWN_COLUMNS))}.",
             )
+    return not missing
 
 
 def _check_child_level_data(check: _Checker) -> None:
@@ -296,9 +431,7 @@ def _check_template_lists(check: _Checker, catalogue: Catalogue) -> None:
         if text in catalogue.indicators or text in catalogue.areas or _is_period(text):
             continue
         check.findings.append(
-            Finding(
-                Severity.ERROR,
-                "E24",
+            outside(
                 location,
                 "this cell of the template's hidden drop-down "
                 "lists holds something that is not an indicator code, period or area code. Start "
@@ -341,13 +474,8 @@ def _check_agency(check: _Checker, catalogue: Catalogue) -> str | None:
         else:
             agencies.add(value)
     if len(agencies) > 1:
-        check.error(
-            "E08",
-            None,
-            "agency",
-            f"the file names several agencies "
-            f"({', '.join(sorted(agencies))}). Send one file per agency.",
-        )
+        named = ", ".join(sorted(agencies))
+        _other_agency(check, None, "agency", f"the file names several agencies ({named})")
     if agencies:
         return sorted(agencies)[0]
     inferred = {
@@ -356,15 +484,23 @@ def _check_agency(check: _Checker, catalogue: Catalogue) -> str | None:
         if code in catalogue.indicators
     }
     if len(inferred) > 1:
-        check.error(
-            "E08",
-            None,
-            "indicator_code",
-            "the file mixes indicators of several "
-            f"agencies ({', '.join(sorted(inferred))}). Send one file per agency.",
-        )
+        mixed = f"the file mixes indicators of several agencies ({', '.join(sorted(inferred))})"
+        _other_agency(check, None, "indicator_code", mixed)
         return None
     return inferred.pop() if inferred else None
+
+
+def _other_agency(
+    check: _Checker, row: int | None, column: str, what: str, indicator: str | None = None
+) -> None:
+    """E08: one file, one agency. `what` says whose figures are mixed; a whole file is sent
+    again per agency, a stray row is removed."""
+    action = (
+        "Send one file per agency."
+        if row is None
+        else "Remove the row, or send it in that agency's return."
+    )
+    check.error("E08", row, column, f"{what}. {action}", indicator)
 
 
 def _codes(raw: RawReturn) -> list[str]:
@@ -379,7 +515,7 @@ def _check_row(
 ) -> Figure | None:
     cells, n = row.cells, row.number
     code = str(cells.get("indicator_code") or "").strip()
-    if _blank(cells.get("value")) and all(_blank(cells.get(c)) for c in RATIO_COLUMNS):
+    if not _filled(row):
         return None  # an indicator left blank in the template: not supplied this quarter
     indicator = _check_indicator(check, n, code, catalogue, agency)
     area = _check_area(check, n, cells.get("area_code"), catalogue)
@@ -396,6 +532,11 @@ def _check_row(
         return None
     notes = str(cells.get("notes") or "").strip() or None
     return Figure(n, area, period, code, value, numerator, denominator, notes)
+
+
+def _filled(row: RawRow) -> bool:
+    """A row with a value, numerator or denominator: a figure was supplied."""
+    return not all(_blank(row.cells.get(c)) for c in ("value", *RATIO_COLUMNS))
 
 
 def _blank(value: object) -> bool:
@@ -416,16 +557,11 @@ def _check_indicator(check, n, code, catalogue, agency) -> Indicator | None:
         return None
     indicator = catalogue.indicators[code]
     if agency and indicator.agency != agency:
-        check.error(
-            "E08",
-            n,
-            "indicator_code",
-            f"'{code}' is sent by "
-            f"{catalogue.agencies[indicator.agency].lower()}, not by "
-            f"{catalogue.agencies[agency].lower()}. Remove the row, or send it in "
-            f"that agency's return.",
-            code,
+        sent_by = (
+            f"'{code}' is sent by {catalogue.agencies[indicator.agency].lower()}, not by "
+            f"{catalogue.agencies[agency].lower()}"
         )
+        _other_agency(check, n, "indicator_code", sent_by, code)
     return indicator
 
 
@@ -675,6 +811,12 @@ def _check_duplicates(check: _Checker, figures: list[Figure]) -> None:
 
 
 def _run_queries(check, figures, catalogue, agency, history: History) -> None:
+    """The queries, also on a refused file (so its sender meets them in the same pass), about
+    the rows that have no error: a query about a figure in error would say the same again."""
+    in_error = {
+        f.location.row for f in errors(check.findings) if f.location.sheet == check.raw.sheet
+    }
+    figures = [f for f in figures if f.source_row not in in_error]
     by_key = {(f.area_code, f.period, f.indicator_code): f for f in figures}
     for rule in QUERY_RULES:
         rule(check, figures, by_key, catalogue, agency, history)
@@ -765,7 +907,8 @@ def _ratio_against_counts(check, figures, by_key, catalogue, agency, history) ->
 
 
 def _indicators_missing(check, figures, by_key, catalogue, agency, history) -> None:
-    if agency is None:
+    # Asked of a file that loads: in a refused one the rows in error would count as missing.
+    if agency is None or errors(check.findings):
         return
     expected = [i.code for i in catalogue.for_agency(agency)]
     for area, period in sorted({(f.area_code, f.period) for f in figures}):
