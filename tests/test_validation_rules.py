@@ -17,6 +17,7 @@ Files go through the public API, `load_returns(..., check_only=True)`, as `pqa c
 
 from __future__ import annotations
 
+import ast
 import re
 import zipfile
 from collections.abc import Callable
@@ -1176,4 +1177,158 @@ def test_rule_book_severities_follow_the_codes() -> None:
     """E codes block a load, Q codes load and are recorded."""
     assert {code: rule.severity for code, rule in RULES.items()} == {
         code: expected_severity(code) for code in RULES
+    }
+
+
+# --- Every problem in one pass ------------------------------------------------------------------
+
+RETURNS = Path(__file__).parent / "fixtures" / "returns"
+# A housing return with seven errors of seven rules, two queries, an extra column and a child's
+# name and date of birth in a note (row 11): once, the extra column or the child's details hid
+# every other error.
+SEVEN_PROBLEMS = RETURNS / "seven_problems.csv"
+SEVEN = {
+    ("E05", 1, "comments"),  # a column outside the return
+    ("E06", 11, "notes"),  # a child's date of birth
+    ("E09", 6, "indicator_code"),  # an unknown indicator
+    ("E10", 7, "area_code"),  # not an area code
+    ("E15", 8, "value"),  # "forty"
+    ("E16", 9, "value"),  # -3
+    ("E22", 10, "indicator_code"),  # row 2 again
+}
+CHILD = ("Jaden", "Smith", "14/02/2016", "2016-02-14")
+
+
+def test_one_file_with_seven_problems_reports_all_seven(tmp_path: Path) -> None:
+    path = tmp_path / SEVEN_PROBLEMS.name
+    path.write_bytes(SEVEN_PROBLEMS.read_bytes())
+    result = check(path)
+    found = {(f.rule, f.location.row, f.location.column) for f in result.every_finding}
+    assert {f for f in found if f[0].startswith("E")} == SEVEN, described(result)
+    # The queries too, on the rows that have no error: both figures jumped from 2024-25 Q2.
+    assert {f for f in found if f[0].startswith("Q")} == {("Q01", 3, "value"), ("Q01", 5, "value")}
+    assert len(result.every_finding) == len(result.findings) == 9
+    assert not result.accepted
+
+
+def test_no_output_of_a_file_with_a_childs_details_repeats_them(
+    tmp_path: Path, data_dir: Path, capsys, caplog
+) -> None:
+    """Not a message, a location, the command's output, a log line, the warehouse or the
+    archive: a refused file with a child's details leaves no trace of them."""
+    from pipeline.cli.main import main
+
+    path = tmp_path / SEVEN_PROBLEMS.name
+    path.write_bytes(SEVEN_PROBLEMS.read_bytes())
+    caplog.set_level("DEBUG")
+    result = check(path)
+    assert main(["load", str(path)]) == 1
+    printed = capsys.readouterr()
+    said = "\n".join(f"{f.describe()} {f.indicator_code}" for f in result.every_finding)
+    for words in (said, printed.out, printed.err, caplog.text):
+        for secret in CHILD:
+            assert secret not in words, secret
+    assert "Error E06 at seven_problems.csv, row 11, column notes" in printed.out
+    kept = [p for p in data_dir.rglob("*") if p.is_file()]
+    assert "warehouse.duckdb" in {p.name for p in kept}  # the load opened it, and kept nothing
+    for kept_file in kept:
+        content = kept_file.read_bytes()
+        assert not any(secret.encode() in content for secret in CHILD), kept_file
+    assert not any(p.suffix == ".csv" for p in kept), kept  # the file itself is not kept
+
+
+def test_in_a_file_with_a_childs_details_no_message_quotes_a_cell(tmp_path: Path) -> None:
+    """A name beside a date of birth is not detected on its own: once a file seems to hold a
+    child's details, a message that would quote a cell gives the rule instead."""
+    rows = [
+        fig(FAMILIES, "Jaden Smith"),  # would be quoted as "not a number"
+        [AREA, Q3, CHILDREN, 78, "", "", "DOB 14/02/2016"],
+    ]
+    result = check(csv_of(rows, WITH_NOTES)(tmp_path))
+    assert {f.rule for f in result.findings} == {"E06", "E15"}, described(result)
+    for secret in CHILD:
+        assert secret not in described(result)
+    number = next(f for f in result.findings if f.rule == "E15")
+    assert "'Each value, numerator and denominator is a number'" in number.message
+    assert number.location == Location("return.csv", None, 2, "value")
+    # Without the date of birth, the same cell is quoted, as it helps the sender.
+    plain = check(csv_of([fig(FAMILIES, "forty")], WITH_NOTES, name="plain.csv")(tmp_path))
+    assert "'forty' is not a number" in described(plain)
+
+
+def test_a_missing_column_stops_only_the_figures_checks_and_says_so(tmp_path: Path) -> None:
+    header = ["area_code", "period", "indicator_code", "notes", "extra"]
+    rows = [[AREA, Q3, FAMILIES, "seen at PO30 1UD", "x"]]
+    result = check(csv_of(rows, header)(tmp_path))
+    assert {f.rule for f in result.findings} == {"E04", "E05", "E06"}, described(result)
+    missing = next(f for f in result.findings if f.rule == "E04")
+    assert "The figures were not checked, because without that column" in missing.message
+    assert "PO30" not in described(result)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        bytes_of(b"\xff\xfearea_code\n", "return.csv"),  # E02
+        bytes_of(b"", "return.csv"),  # E03
+        lambda f: GOOD_CSV(f).rename(f / "return.txt"),  # E01
+    ],
+    ids=["E02", "E03", "E01"],
+)
+def test_a_file_that_cannot_be_read_says_nothing_else_was_checked(
+    build: Build, tmp_path: Path
+) -> None:
+    (finding,) = check(build(tmp_path)).findings
+    assert "Nothing else in the file was checked, because" in finding.message
+    assert not plain_word_problems(finding.message)
+
+
+# --- One home per rule ---------------------------------------------------------------------------
+
+RULE_CODE = re.compile(r"^[EQ]\d{2}$")
+RETURNS_PACKAGE = "pipeline/ingest/returns/"
+
+
+def rule_codes_in_source() -> dict[str, set[str]]:
+    """Where each rule code is written in the product's code, as 'module.function' (modules of
+    pipeline/ingest/returns/ by their own name, others by their path), leaving out the rule
+    book itself and the list of child-level rules."""
+    from pipeline.core.paths import PROJECT_ROOT
+
+    places: dict[str, set[str]] = {}
+    sources = [*PROJECT_ROOT.glob("pipeline/**/*.py"), *PROJECT_ROOT.glob("dashboard/**/*.py")]
+    for path in sorted(sources):
+        relative = path.relative_to(PROJECT_ROOT).as_posix()
+        in_package = relative.startswith(RETURNS_PACKAGE)
+        module = path.stem if in_package else relative.removesuffix(".py").replace("/", ".")
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        _note_rule_codes(tree, module, module == "validate" and in_package, places)
+    return places
+
+
+def _note_rule_codes(node: ast.AST, where: str, rule_book: bool, places: dict) -> None:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        where = f"{where}.{node.name}"
+    if rule_book and isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if {getattr(t, "id", "") for t in targets} & {"RULES", "CHILD_LEVEL_RULES"}:
+            return
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and RULE_CODE.match(node.value)
+    ):
+        places.setdefault(node.value, set()).add(where)
+    for child in ast.iter_child_nodes(node):
+        _note_rule_codes(child, where, rule_book, places)
+
+
+def test_each_rule_code_is_raised_in_one_place() -> None:
+    """A rule code written in two functions is two homes for one rule: they drift. Each code is
+    raised by the one function the rule book names."""
+    places = rule_codes_in_source()
+    twice = {code: where for code, where in places.items() if len(where) > 1}
+    assert not twice, f"rule codes raised in more than one place: {twice}"
+    assert {code: where.pop() for code, where in places.items()} == {
+        code: rule.raised_by for code, rule in RULES.items()
     }

@@ -15,8 +15,9 @@ from pipeline.core.catalogue import DEFAULT_AREA, load_catalogue
 from pipeline.core.text_cells import frame_to_csv
 from pipeline.ingest.load import load_returns
 from pipeline.ingest.returns.contract import MAX_FILE_BYTES, MAX_FILE_MB
-from pipeline.ingest.returns.findings import errors, queries
+from pipeline.ingest.returns.findings import Finding, errors, queries
 from pipeline.ingest.returns.template import write_template
+from pipeline.ingest.returns.validate import ValidatedReturn
 from pipeline.ingest.warehouse import WarehouseBusy
 
 who = common.require("analyst")
@@ -51,36 +52,53 @@ if upload.size > MAX_FILE_BYTES:  # refused before it is read or written anywher
     st.stop()
 
 
-def report_findings(findings, name: str) -> None:
-    """Every problem found, counted, listed and downloadable (the findings never repeat a
-    file's content: they say where and which rule, so a child's details are never shown)."""
-    found_errors, found_queries = errors(findings), queries(findings)
-    if not findings:
+def report_findings(result: ValidatedReturn, name: str) -> None:
+    """Every problem found, counted, listed and downloadable in full (the findings never
+    repeat a child's details: they say where and which rule)."""
+    every = result.every_finding
+    if not every:
         st.write("No errors and no queries.")
         return
     st.write(
-        f"**{len(found_errors)} error{'s' if len(found_errors) != 1 else ''}, "
-        f"{len(found_queries)} quer{'ies' if len(found_queries) != 1 else 'y'}.** "
-        "An error stops the return loading; a query is loaded with the return for the "
-        "agency to answer."
+        f"**{counted(every)}.** An error stops the return loading; a query is loaded with the "
+        "return for the agency to answer."
     )
-    listed = pd.DataFrame(
+    st.dataframe(common.shown(findings_table(result.findings)), hide_index=True, width="stretch")
+    if len(result.findings) < len(every):
+        st.caption(
+            f"The first {len(result.findings) - 1} are listed; the download has all of them."
+        )
+    st.download_button(
+        "Download the validation report (CSV)",
+        frame_to_csv(findings_table(every)),  # typed text as text, never a formula
+        file_name=f"{Path(name).stem}-validation.csv",
+        mime="text/csv",
+    )
+
+
+def counted(findings: list[Finding]) -> str:
+    """ "7 errors, 2 queries", "1 error, 0 queries"."""
+    found_errors, found_queries = len(errors(findings)), len(queries(findings))
+    return (
+        f"{found_errors} error{'s' if found_errors != 1 else ''}, "
+        f"{found_queries} quer{'ies' if found_queries != 1 else 'y'}"
+    )
+
+
+def findings_table(findings: list[Finding]) -> pd.DataFrame:
+    """Errors first, then queries, each with its rule, where it is and what to do."""
+    ordered = [*errors(findings), *queries(findings)]
+    return pd.DataFrame(
         [
             {
-                "Kind": "Error" if f in found_errors else "Query",
+                "Kind": f.severity.value,
                 "Rule": f.rule,
                 "Where": f.location.describe(),
                 "What to do": common.text(f.message),
             }
-            for f in [*found_errors, *found_queries]
-        ]
-    )
-    st.dataframe(common.shown(listed), hide_index=True, width="stretch")
-    st.download_button(
-        "Download the validation report (CSV)",
-        frame_to_csv(listed),  # text as text, never a formula
-        file_name=f"{Path(name).stem}-validation.csv",
-        mime="text/csv",
+            for f in ordered
+        ],
+        columns=["Kind", "Rule", "Where", "What to do"],
     )
 
 
@@ -151,7 +169,7 @@ def check_then_load(path: Path) -> None:
         return
     outcome = checked.outcomes[0]
     st.header("3. Validation report")
-    report_findings(outcome.result.findings, path.name)
+    report_findings(outcome.result, path.name)
     if checked.refused:
         st.error(
             f"{path.name} is refused: nothing was loaded. Correct the errors above and "

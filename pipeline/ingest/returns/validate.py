@@ -271,7 +271,10 @@ class ValidatedReturn:
     file_name: str
     agency: str | None
     figures: list[Figure] = field(default_factory=list)
+    # What is listed: at most MAX_LISTED_FINDINGS, then one finding that counts the rest.
     findings: list[Finding] = field(default_factory=list)
+    # Every finding, uncapped: what is counted and offered as a download.
+    every_finding: list[Finding] = field(default_factory=list)
 
     @property
     def accepted(self) -> bool:
@@ -355,9 +358,8 @@ def validate(
     if any(f.rule in CHILD_LEVEL_RULES for f in findings):
         findings = [_without_cell_content(f) for f in findings]
     # The template's header cells are shared by every row: report each problem there once.
-    return ValidatedReturn(
-        raw, raw.file_name, agency, figures, capped(list(dict.fromkeys(findings)))
-    )
+    every = list(dict.fromkeys(findings))
+    return ValidatedReturn(raw, raw.file_name, agency, figures, capped(every), every)
 
 
 def _without_cell_content(finding: Finding) -> Finding:
@@ -367,11 +369,18 @@ def _without_cell_content(finding: Finding) -> Finding:
     rule = RULES[finding.rule]
     if not rule.quotes_cells:
         return finding
-    message = (
-        f"this breaks the rule '{rule.text}'. What the cell holds is not repeated here, "
-        "because the file seems to hold a child's details: correct it as you remove them, "
-        "and send the return again."
-    )
+    if finding.severity is Severity.ERROR:
+        message = (
+            f"this breaks the rule '{rule.text}'. What the cell holds is not repeated here, "
+            "because the file seems to hold a child's details: correct it as you remove them, "
+            "and send the return again."
+        )
+    else:
+        message = (
+            f"this is a query under the rule '{rule.text}'. The figures are not repeated "
+            "here, because the file seems to hold a child's details: check them as you "
+            "remove those details."
+        )
     return replace(finding, message=message)
 
 
@@ -972,4 +981,4 @@ QUERY_RULES: list[Callable] = [
 
 def refused_file(file_name: str, finding: Finding) -> ValidatedReturn:
     """The result for a file that could not be read at all."""
-    return ValidatedReturn(None, file_name, None, [], [finding])
+    return ValidatedReturn(None, file_name, None, [], [finding], [finding])
