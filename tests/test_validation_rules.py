@@ -1190,7 +1190,7 @@ SEVEN_PROBLEMS = RETURNS / "seven_problems.csv"
 SEVEN = {
     ("E05", 1, "comments"),  # a column outside the return
     ("E06", 11, "notes"),  # a child's date of birth
-    ("E09", 6, "indicator_code"),  # an unknown indicator
+    ("E09", 6, "indicator_code"),  # a name typed as an indicator code
     ("E10", 7, "area_code"),  # not an area code
     ("E15", 8, "value"),  # "forty"
     ("E16", 9, "value"),  # -3

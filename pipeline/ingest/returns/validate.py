@@ -375,12 +375,13 @@ def _without_cell_content(finding: Finding) -> Finding:
             "because the file seems to hold a child's details: correct it as you remove them, "
             "and send the return again."
         )
-    else:
-        message = (
-            f"this is a query under the rule '{rule.text}'. The figures are not repeated "
-            "here, because the file seems to hold a child's details: check them as you "
-            "remove those details."
-        )
+        # An error's indicator code may be what was typed (E09), not a code of the catalogue.
+        return replace(finding, message=message, indicator_code=None)
+    message = (
+        f"this is a query under the rule '{rule.text}'. The figures are not repeated here, "
+        "because the file seems to hold a child's details: check them as you remove those "
+        "details."
+    )
     return replace(finding, message=message)
 
 
