@@ -1183,9 +1183,9 @@ def test_rule_book_severities_follow_the_codes() -> None:
 # --- Every problem in one pass ------------------------------------------------------------------
 
 RETURNS = Path(__file__).parent / "fixtures" / "returns"
-# A housing return with seven errors of seven rules, two queries, an extra column and a child's
-# name and date of birth in a note (row 11): once, the extra column or the child's details hid
-# every other error.
+# A housing return with seven errors of seven rules and two queries: an extra column, a child's
+# name and date of birth in a note (row 11), the name again typed as an indicator code (row 6).
+# Once, the extra column or the child's details hid every other error.
 SEVEN_PROBLEMS = RETURNS / "seven_problems.csv"
 SEVEN = {
     ("E05", 1, "comments"),  # a column outside the return
@@ -1332,3 +1332,28 @@ def test_each_rule_code_is_raised_in_one_place() -> None:
     assert {code: where.pop() for code, where in places.items()} == {
         code: rule.raised_by for code, rule in RULES.items()
     }
+
+
+def test_a_workbook_with_a_hidden_sheet_of_names_still_has_its_other_errors_reported(
+    tmp_path: Path,
+) -> None:
+    """Once the hidden sheet hid every other error; now each is reported, and none quotes the
+    name typed as a figure."""
+    names_hidden = edited(
+        template(values={FAMILIES: ("Jayden Smith",), CHILDREN: (-2,)}, cells={"B5": "2099-00 Q9"}),
+        lambda wb: (
+            set_cells("Children", {"A1": "Jayden Smith", "B1": "12/03/2015"})(wb),
+            setattr(wb["Children"], "sheet_state", "hidden"),
+        ),
+    )
+    result = check(names_hidden(tmp_path))
+    found = {(f.rule, f.location.sheet, f.location.row) for f in result.findings}
+    assert found == {
+        ("E24", "Children", 1),  # the hidden sheet
+        ("E06", "Children", 1),  # the date of birth on it
+        ("E12", RETURN, 5),  # the period in the header area
+        ("E15", RETURN, 8),  # the name typed as a figure
+        ("E16", RETURN, 9),  # the negative figure
+    }, described(result)
+    for secret in ("Jayden", "Smith", "12/03/2015", "2099"):
+        assert secret not in described(result), secret
