@@ -163,7 +163,7 @@ def _run_steps(con, report: RefreshReport, loaded_by: str | None) -> None:
     suites = quality.load_suites()
     with _step(report, "review log"):  # first, as a lost log fails the run: seconds, not minutes
         _check_review_log()
-    with quality.Checker() as checker:  # gets ready while the inbox and dbt run
+    with quality.Checker(suites) as checker:  # gets ready while the inbox and dbt run
         _build_check_publish(con, report, loaded_by, suites, checker)
 
 
@@ -185,11 +185,13 @@ def _build_check_publish(
             name: publish.read_table(con, table)
             for name, (table, _) in publish.PUBLISHED_MARTS.items()
         }
-        checked = {
-            table: publish.read_table(con, table)
-            for table in quality.tables_validated(suites)
-            if table != publish.FLAGS
-        }
+        checker.check(  # checked while the flags are raised
+            {
+                table: publish.read_table(con, table)
+                for table in quality.tables_validated(suites)
+                if table != publish.FLAGS
+            }
+        )
         report.coverage = _coverage(con)
     with _step(report, "flags"):
         return_status = tables["return_status"].to_pylist()
@@ -201,12 +203,12 @@ def _build_check_publish(
             tables["benchmarks"].to_pylist(),
         )
         judged = periods_judged(return_status)
-        tables[publish.FLAGS] = checked[publish.FLAGS] = flags_table(
+        tables[publish.FLAGS] = flags_table(
             review_log.flags_with_reviews(raised, _stamp(report.started_at), judged)
         )
+        checker.check({publish.FLAGS: tables[publish.FLAGS]})
     with _step(report, "expectations"):
-        frames = {table: data.to_pandas() for table, data in checked.items()}
-        report.quality = checker.validate(frames, suites)
+        report.quality = checker.report()
         if not report.quality.success:
             report.problems += [
                 f"{o.suite}: {o.description} ({o.unexpected_count} rows; for example {o.examples})"
