@@ -34,7 +34,7 @@ from pathlib import Path
 from pipeline.core import paths
 from pipeline.core.catalogue import load_catalogue
 from pipeline.flags import review_log
-from pipeline.flags.current import flags_table, periods_judged, raise_flags
+from pipeline.flags.current import SERIES_COLUMNS, flags_table, periods_judged, raise_flags
 from pipeline.ingest import inbox, warehouse
 from pipeline.ingest.inbox import InboxFile
 from pipeline.publish import marts as publish
@@ -197,7 +197,7 @@ def _build_check_publish(
     with _step(report, "flags"):
         return_status = tables["return_status"].to_pylist()
         raised = raise_flags(
-            tables["indicator_quarterly"].to_pylist(),
+            tables["indicator_quarterly"].select(SERIES_COLUMNS).to_pylist(),
             return_status,
             load_catalogue(),
             tables["reconciliation"].to_pylist(),

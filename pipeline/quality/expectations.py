@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from pipeline.core import paths
+from pipeline.core import paths, two_cores
 
 
 class SuiteError(Exception):
@@ -112,9 +112,8 @@ class _Checks:
     for details; only a suite with a failing check is run again for the rows that failed.
 
     `split`: check a lot of tables on both cores, half the suites in a copy of this process
-    made with fork (it shares the imported library and the tables, so it costs nothing to
-    start). Only the checks process does: a process that imported more (the tests, with their
-    threads) is not safe to fork."""
+    (pipeline/core/two_cores.py). Only the checks process does, as it holds nothing but the
+    library and the tables."""
 
     def __init__(self, suites: list[dict], split: bool = False) -> None:
         self._gx = _import_great_expectations()
@@ -130,9 +129,11 @@ class _Checks:
 
     def check(self, frames: dict[str, pd.DataFrame]) -> None:
         due = [i for i, s in enumerate(self._suites) if s["meta"]["validates"] in frames]
-        if self._split and len(due) > 1:
-            mine, theirs = _halves(due, self._suites, frames)
-            self._outcomes.update(self._check_in_a_copy(theirs, frames, mine))
+        if self._split and len(due) > 1 and two_cores.available():
+            here, there = two_cores.share(
+                lambda lot: self._check_these(lot, frames), *_halves(due, self._suites, frames)
+            )
+            self._outcomes.update(here | there)
         else:
             self._outcomes.update(self._check_these(due, frames))
 
@@ -148,34 +149,6 @@ class _Checks:
         self, indexes: list[int], frames: dict[str, pd.DataFrame]
     ) -> dict[int, list[CheckOutcome]]:
         return {i: self._check_one(self._suites[i], frames) for i in indexes}
-
-    def _check_in_a_copy(
-        self, theirs: list[int], frames: dict[str, pd.DataFrame], mine: list[int]
-    ) -> dict[int, list[CheckOutcome]]:
-        """Check `theirs` in a forked copy while this process checks `mine`. If the copy fails
-        to answer, its suites are checked here: slower, never skipped."""
-        import multiprocessing
-
-        fork = multiprocessing.get_context("fork")
-        answers, answer = fork.Pipe(duplex=False)
-        copy = fork.Process(target=self._answer, args=(theirs, frames, answer), daemon=True)
-        copy.start()
-        answer.close()
-        outcomes = self._check_these(mine, frames)
-        try:
-            theirs_checked = answers.recv()
-        except (EOFError, OSError):
-            theirs_checked = self._check_these(theirs, frames)
-        copy.join()
-        if isinstance(theirs_checked, Exception):
-            raise theirs_checked
-        return outcomes | theirs_checked
-
-    def _answer(self, indexes: list[int], frames: dict[str, pd.DataFrame], answer) -> None:
-        try:
-            answer.send(self._check_these(indexes, frames))
-        except Exception as exc:  # reported by the process that forked this one
-            answer.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
 
     def _check_one(self, suite_json: dict, frames: dict[str, pd.DataFrame]) -> list[CheckOutcome]:
         table = suite_json["meta"]["validates"]
