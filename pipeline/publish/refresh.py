@@ -288,7 +288,7 @@ def _coverage(con) -> dict:
     """What the published data covers."""
     first, last, areas, agencies, submissions = con.sql(
         "select min(period), max(period), count(distinct area_code), count(distinct agency), "
-        "count(*) from staging.stg_returns__submissions where is_current"
+        "count(*) from intermediate.int_submissions where is_current"
     ).fetchall()[0]
     latest = con.sql("select max(period) from marts.dim_periods where is_latest_ended").fetchall()[
         0
