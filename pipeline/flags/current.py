@@ -227,7 +227,7 @@ def _differs_from_published(reconciliation: list[dict], catalogue: Catalogue) ->
                 "differs_from_published",
                 "signal",
                 "concern",
-                wording.differs_question(indicator, catalogue.agencies[indicator.agency], r),
+                wording.differs_question(catalogue.agencies[indicator.agency], r),
                 evidence,
             )
         )
