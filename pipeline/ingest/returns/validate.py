@@ -8,7 +8,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from pipeline.core.catalogue import SCALE, Catalogue, Indicator
@@ -25,7 +25,7 @@ from pipeline.ingest.returns.contract import (
     RATIO_COLUMNS,
     TIDY_REQUIRED,
 )
-from pipeline.ingest.returns.findings import Finding, Severity, capped, errors
+from pipeline.ingest.returns.findings import Finding, Location, Severity, capped, errors
 from pipeline.ingest.returns.reader import RawReturn, RawRow
 
 AREA_CODE = re.compile(r"^[EW]\d{8}$")
@@ -203,19 +203,36 @@ class _Checker:
             self._add(Severity.QUERY, rule, self.raw.where(None, column), message, None, about)
 
 
+# Problems after which the rows cannot be read as the return's figures: the file could not be
+# read (E01, E02) or was cut off at a limit (E23), or its columns are missing or ambiguous (E04,
+# E26). Every other problem is reported together with all the rest, in one pass.
+BLOCKING_RULES = frozenset({"E01", "E02", "E04", "E23", "E26"})
+NOT_CHECKED_FURTHER = " The figures were not checked further until this is put right."
+
+
 def validate(
     raw: RawReturn, catalogue: Catalogue, today: date, history: History | None = None
 ) -> ValidatedReturn:
+    """Every problem the file has, in one pass: its structure, anything that looks like
+    child-level data, then every row and the queries on the figures that passed. Only a
+    blocking problem (BLOCKING_RULES) stops the figures' checks, and says so."""
     check = _Checker(raw)
     check.findings += raw.problems
     _check_columns(check)
     _check_child_level_data(check)
     _check_template_lists(check, catalogue)
-    if errors(check.findings):
-        return ValidatedReturn(raw, raw.file_name, None, [], capped(check.findings))
+    blocking = [f for f in errors(check.findings) if f.rule in BLOCKING_RULES]
+    personal = _personal_locations(check.findings)
+    in_header = [loc for _, loc in raw.header.values() if loc in personal]
+    if blocking or in_header:
+        return ValidatedReturn(raw, raw.file_name, None, [], _stopped(check.findings, raw))
+    # rows holding what looks like a child's details are not checked: a finding about them
+    # would repeat what the cell holds (the E06 finding says where, never what)
+    screened = replace(raw, rows=[r for r in raw.rows if not _touches(raw, r, personal)])
+    check.raw = screened
     agency = _check_agency(check, catalogue)
     figures = []
-    for row in raw.rows:
+    for row in screened.rows:
         figure = _check_row(check, row, catalogue, agency, today)
         if figure is not None:
             figures.append(figure)
@@ -228,11 +245,37 @@ def validate(
             "the return has no figures: every value cell is "
             "blank. Fill in the value column and send it again.",
         )
-    if not errors(check.findings):
-        _run_queries(check, figures, catalogue, agency, history or {})
+    # queries about the figures that passed every check (one with an error is said once)
+    erred_rows = {f.location.row for f in errors(check.findings)}
+    passed = [f for f in figures if f.source_row not in erred_rows]
+    if passed:
+        _run_queries(check, passed, catalogue, agency, history or {})
     # The template's header cells are shared by every row: report each problem there once.
     findings = capped(list(dict.fromkeys(check.findings)))
     return ValidatedReturn(raw, raw.file_name, agency, figures, findings)
+
+
+def _personal_locations(findings: list[Finding]) -> set[Location]:
+    """Where a cell looks like a child's details (E06 on a cell, not on a column heading)."""
+    return {f.location for f in findings if f.rule == "E06" and f.location.row is not None}
+
+
+def _touches(raw: RawReturn, row: RawRow, personal: set[Location]) -> bool:
+    return any(raw.where(row.number, column) in personal for column in row.cells)
+
+
+def _stopped(findings: list[Finding], raw: RawReturn) -> list[Finding]:
+    """The findings of a file whose figures were not checked, saying so on the blocking ones
+    (or, when the header area looks like a child's details, on those)."""
+    personal = _personal_locations(findings)
+    header = {loc for _, loc in raw.header.values()}
+    said = [
+        replace(f, message=f.message + NOT_CHECKED_FURTHER)
+        if f.rule in BLOCKING_RULES or (f.rule == "E06" and f.location in personal & header)
+        else f
+        for f in findings
+    ]
+    return capped(list(dict.fromkeys(said)))
 
 
 # --- Structure of the file --------------------------------------------------------------------
@@ -767,6 +810,8 @@ def _ratio_against_counts(check, figures, by_key, catalogue, agency, history) ->
 def _indicators_missing(check, figures, by_key, catalogue, agency, history) -> None:
     if agency is None:
         return
+    if errors(check.findings):
+        return  # a row with an error may be the missing one: said once, where it is
     expected = [i.code for i in catalogue.for_agency(agency)]
     for area, period in sorted({(f.area_code, f.period) for f in figures}):
         missing = [c for c in expected if (area, period, c) not in by_key]
