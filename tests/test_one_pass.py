@@ -8,19 +8,7 @@ from pipeline.core import paths
 from pipeline.ingest.load import load_returns
 from pipeline.ingest.returns.findings import errors, queries
 from pipeline.ingest.returns.validate import NOT_CHECKED_FURTHER
-from tests.conftest import TODAY
-
-POSTCODE = "PO30 1AB"
-HEADER = "area_code,period,indicator_code,value,numerator,denominator,notes,favourite_colour"
-EIGHT_PROBLEMS = f"""{HEADER}
-E06000046,2024-25 Q3,families_in_bed_and_breakfast,41,,,moved from {POSTCODE},blue
-E06000046,2024-25 Q3,children_in_bed_and_breakfast,-3,,,,
-E06000046,2024-25 Q3,famlies_in_b_and_b,5,,,,
-E0600004,2024-25 Q3,families_in_bed_and_breakfast,7,,,,
-E06000046,2024 Q3,families_in_bed_and_breakfast,7,,,,
-E06000046,2024-25 Q3,children_in_bed_and_breakfast,12.5,,,,
-E06000046,2030-31 Q3,children_in_bed_and_breakfast,12,,,,
-"""
+from tests.conftest import EIGHT_PROBLEMS, POSTCODE, TODAY
 
 
 def test_every_problem_is_found_in_one_pass_and_nothing_is_kept(tmp_path):
