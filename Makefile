@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint format docs load sample lock perf perf-load perf-refresh perf-flags perf-import perf-dashboard clean
+.PHONY: run test test-fast lint format docs load sample lock perf perf-load perf-refresh perf-flags perf-import perf-dashboard perf-report clean
 
 PORT ?= 8501
 # Local mode gives whoever can reach the dashboard every role: serve it to this machine only
@@ -80,6 +80,10 @@ perf: $(STAMP)
 # sessions; fails if the memory grows more than 20% after the first 10 sessions.
 perf-dashboard: $(STAMP) $(CHROMIUM)
 	$(BIN)/python perf/dashboard.py
+
+# How long `pqa report` takes on the sample: a first build (every chart drawn) and a second.
+perf-report: $(STAMP)
+	$(BIN)/python perf/report.py
 
 # Recall and false alarms of the flag engine on its labelled synthetic test set.
 perf-flags: $(STAMP)

@@ -33,6 +33,22 @@ CONCERN, IMPROVEMENT, NEITHER, COMMON = (
     "Special cause: neither better nor worse",
     "Common cause (usual variation)",
 )
+# Making Data Count's variation icons, as a coloured mark beside the words everywhere a
+# variation is named (tiles, lists, tables; the words carry it for a screen reader and in print).
+VARIATION_MARKS = {CONCERN: "🟠", IMPROVEMENT: "🔵", NEITHER: "🟣", COMMON: "⚪"}
+VARIATION_BADGES = {CONCERN: "orange", IMPROVEMENT: "blue", NEITHER: "violet", COMMON: "gray"}
+
+
+def variation_named(kind: str | None) -> str | None:
+    """A variation with its mark, for lists and tables ("🟠 Special cause: concern")."""
+    return f"{VARIATION_MARKS[kind]} {kind}" if kind in VARIATION_MARKS else kind
+
+
+def variation_badge(kind: str) -> str:
+    """A variation as a coloured badge with its mark, for a tile (Streamlit Markdown)."""
+    return f":{VARIATION_BADGES.get(kind, 'gray')}-badge[{variation_named(kind)}]"
+
+
 VARIATION_COLOURS = {
     CONCERN: "#b45309",  # orange, 5.0:1
     IMPROVEMENT: "#1d4ed8",  # blue, 6.7:1

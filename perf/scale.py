@@ -103,6 +103,10 @@ def floor_seconds(data: Path) -> float:
     warehouse: what the transformations cost without dbt, Great Expectations or publishing."""
     import duckdb
 
+    from pipeline.transform.dbt import write_manifest
+
+    os.environ["PQA_DATA_DIR"] = str(data)  # a refresh writes no manifest.json: parse for one
+    write_manifest(date.fromisoformat(AS_OF))
     manifest = json.loads((data / "build" / "dbt-target" / "manifest.json").read_text())
     models = {k: n for k, n in manifest["nodes"].items() if n["resource_type"] == "model"}
     order, done = [], set()

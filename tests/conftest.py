@@ -78,6 +78,23 @@ def catalogue():
     return load_catalogue()
 
 
+# A return with eight problems, one of them a postcode in a note (tests/test_one_pass.py and the
+# Load page): every one is found in one pass, and the postcode is never repeated.
+POSTCODE = "PO30 1AB"
+_EIGHT_PROBLEMS_HEADER = (
+    "area_code,period,indicator_code,value,numerator,denominator,notes,favourite_colour"
+)
+EIGHT_PROBLEMS = f"""{_EIGHT_PROBLEMS_HEADER}
+E06000046,2024-25 Q3,families_in_bed_and_breakfast,41,,,moved from {POSTCODE},blue
+E06000046,2024-25 Q3,children_in_bed_and_breakfast,-3,,,,
+E06000046,2024-25 Q3,famlies_in_b_and_b,5,,,,
+E0600004,2024-25 Q3,families_in_bed_and_breakfast,7,,,,
+E06000046,2024 Q3,families_in_bed_and_breakfast,7,,,,
+E06000046,2024-25 Q3,children_in_bed_and_breakfast,12.5,,,,
+E06000046,2030-31 Q3,children_in_bed_and_breakfast,12,,,,
+"""
+
+
 def write_csv(path: Path, rows: list[list[object]], header: list[str] = TIDY_HEADER) -> Path:
     """A CSV return; rows are lists in the order of `header`."""
     with open(path, "w", encoding="utf-8", newline="") as f:

@@ -473,11 +473,18 @@ def test_a_year_outside_tolerance_raises_a_flagged_question(refreshed):
     )
     assert referrals["question"].startswith(
         "Referrals to children's social care, 2024-25: the partnership's own figure is 5,229 "
-        "but the Department for Education published 4,864, a difference of +365 (+7.5%)"
+        "and the Department for Education published 4,864 for the year ending 31 March 2025"
     )
     assert referrals["question"].endswith(
-        "Can children's social care explain the difference? (Children's social care)"
+        "The difference is +365 (+7.5% of the published figure), more than the 2% of the "
+        "published figure allowed: ask children's social care to explain the difference. "
+        "(Children's social care)"
     )
+    explanations = {
+        (r["indicator_code"], r["financial_year"]): r["explanation"]
+        for r in mart(refreshed, "reconciliation")
+    }
+    assert referrals["question"].startswith(explanations[("referrals", "2024-25")])
     # within tolerance: no question
     assert not [
         f for f in flags if f["indicator_code"] == "rereferral_pct" and f["period"] == "2024-25"

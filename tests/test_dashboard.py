@@ -13,10 +13,19 @@ import pytest
 from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
+from dashboard import charts
 from pipeline.core.paths import PROJECT_ROOT
 from pipeline.flags import review_log
 from pipeline.publish.refresh import refresh
-from tests.conftest import DASHBOARD_PAGES, SAMPLE_DIR, TODAY, published_flags, write_csv
+from tests.conftest import (
+    DASHBOARD_PAGES,
+    EIGHT_PROBLEMS,
+    POSTCODE,
+    SAMPLE_DIR,
+    TODAY,
+    published_flags,
+    write_csv,
+)
 
 APP = str(PROJECT_ROOT / "dashboard" / "app.py")
 PAGES = DASHBOARD_PAGES  # address on the dashboard -> its heading
@@ -182,7 +191,12 @@ def test_the_first_screen_says_what_a_chair_needs(published):
     families = next(m for m in at.metric if m.label.startswith("Families with children"))
     assert families.value == "27"
     assert "worse" not in families.delta and "better" in families.delta  # 27 against 35
-    assert any("Variation: special cause: concern" in c.value for c in at.caption)
+    # Making Data Count's variation, as a coloured mark with its words, on tiles and in lists
+    assert any(":orange-badge[🟠 Special cause: concern]" in m.value for m in at.markdown)
+    assert all(v.split(" ")[0] in "🟠🔵🟣⚪" for v in waiting["Latest variation"].dropna())
+    summary_table = next(d.value for d in at.dataframe if "Variation" in d.value.columns)
+    assert set(summary_table["Variation"]) <= {f"{charts.VARIATION_MARKS[k]} {k}" for k in
+                                               charts.VARIATION_MARKS}  # fmt: skip
     assert "Front door" in [s.value for s in at.subheader]
 
 
@@ -294,6 +308,19 @@ def test_every_problem_in_a_return_is_counted_and_listed(refreshed, tmp_path):
     for row in ("row 2,", "row 3,"):  # both rows' problems, in one pass
         assert any(row in where for where in listed["Where"]), row
     assert any(b.label == "Download the validation report (CSV)" for b in at.get("download_button"))
+
+
+def test_a_return_with_child_level_data_still_gets_every_problem(refreshed):
+    """One pass on the Load page: a postcode in a note no longer hides the other problems, and
+    the page never shows the postcode."""
+    at = open_page(app(), "load")
+    content = EIGHT_PROBLEMS.encode()
+    at.file_uploader[0].set_value(("housing.csv", content, "text/csv")).run()
+    assert not at.exception
+    assert any(m.value.startswith("**8 errors, 0 queries.**") for m in at.markdown)
+    listed = next(d.value for d in at.dataframe if "Where" in d.value.columns)
+    assert list(listed["Rule"]) == ["E05", "E06", "E16", "E09", "E10", "E12", "E17", "E13"]
+    assert POSTCODE not in texts(at) and POSTCODE not in listed.to_string()
 
 
 def _submissions(folder) -> int:
@@ -524,7 +551,7 @@ def test_the_paragraph_names_the_worst_published_rankings():
     """The most telling published fact (the area last of every authority) is in the words."""
     import pandas as pd
 
-    from dashboard import charts, summary
+    from dashboard import summary
 
     figures = pd.DataFrame(
         {

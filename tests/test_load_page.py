@@ -75,7 +75,7 @@ def test_seven_problems_are_counted_listed_and_downloadable(downloads) -> None:
     assert any(m.value.startswith("**7 errors, 2 queries.**") for m in at.markdown)
     listed = next(d.value for d in at.dataframe if "Where" in d.value.columns)
     assert list(listed["Rule"]) == [
-        "E06", "E05", "E09", "E10", "E15", "E16", "E22", "Q01", "Q01"
+        "E05", "E06", "E09", "E10", "E15", "E16", "E22", "Q01", "Q01"
     ]  # fmt: skip
     assert list(listed["Kind"]) == ["Error"] * 7 + ["Query"] * 2
     assert any("is refused: nothing was loaded" in e.value for e in at.error)

@@ -36,7 +36,7 @@ from pipeline.ingest.load import load_returns
 from pipeline.ingest.returns.contract import MAX_CELL_CHARS, MAX_CELLS, MAX_FILE_BYTES, MAX_ROWS
 from pipeline.ingest.returns.findings import Location, Severity
 from pipeline.ingest.returns.template import write_template
-from pipeline.ingest.returns.validate import RULES, ValidatedReturn
+from pipeline.ingest.returns.validate import NOT_CHECKED_FURTHER, RULES, ValidatedReturn
 from tests.conftest import TIDY_HEADER, TODAY, good_housing_rows, write_csv
 
 AREA = "E06000046"
@@ -1262,7 +1262,8 @@ def test_a_missing_column_stops_only_the_figures_checks_and_says_so(tmp_path: Pa
     result = check(csv_of(rows, header)(tmp_path))
     assert {f.rule for f in result.findings} == {"E04", "E05", "E06"}, described(result)
     missing = next(f for f in result.findings if f.rule == "E04")
-    assert "The figures were not checked, because without that column" in missing.message
+    assert missing.message.endswith(NOT_CHECKED_FURTHER)
+    assert "Without it the rows cannot be read as figures." in missing.message
     assert "PO30" not in described(result)
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, common, data, summary, triage
+from dashboard import access, charts, common, data, summary, triage
 from pipeline.core.text_cells import frame_to_csv
 from pipeline.publish.status import published_nothing
 
@@ -63,7 +63,10 @@ else:
                 {
                     "Question": top["question"].map(common.text),
                     "Kind": top["group"],
-                    "Latest variation": top["indicator_code"].map(variation).map(common.text),
+                    "Latest variation": top["indicator_code"]
+                    .map(variation)
+                    .map(charts.variation_named)
+                    .map(common.text),
                     "Agency asked": top["agency_name"].map(common.text),
                     "Compared with all authorities": top["indicator_code"]
                     .map(benchmark)
@@ -137,7 +140,7 @@ for priority in indicators["priority"].unique():  # the catalogue's order: the p
                 help=f"{row.period}. {meta['definition']} "
                 f"{meta['polarity_in_words'].capitalize()}.",
             )
-            st.caption(f"{row.period}. Variation: {row.variation.lower()}.")
+            st.markdown(f"{row.period}. {charts.variation_badge(row.variation)}")
 
 st.header("Summary table")
 st.caption(
@@ -150,7 +153,7 @@ summary_table = pd.DataFrame(
         "Indicator": figures["label"],
         "Quarter": figures["period"],
         "Latest": [common.figure(v, k) for v, k in zip(figures["value"], figures["kind"])],
-        "Variation": figures["variation"],
+        "Variation": figures["variation"].map(charts.variation_named),
         "Compared with all authorities": figures["benchmark"].map(common.text),
     }
 )

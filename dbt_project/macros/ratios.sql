@@ -1,6 +1,6 @@
 {# A proportion, rate or mean made from a numerator and a denominator, multiplied by the
    indicator kind's scale and rounded to the published precision (one decimal place). The
-   scale is the same as SCALE in pipeline/catalogue.py. #}
+   scale is the same as SCALE in pipeline/core/catalogue.py (tests/test_scales.py checks). #}
 {% macro scaled_ratio(kind, numerator, denominator) -%}
     round(
         case {{ kind }} when 'proportion' then 100 when 'rate_per_10k' then 10000 else 1 end

@@ -9,6 +9,7 @@ from datetime import date
 
 import pyarrow as pa
 
+from pipeline.core import two_cores
 from pipeline.core.catalogue import Catalogue, load_catalogue
 from pipeline.flags import wording
 from pipeline.flags.benchmark_questions import RULE as BENCHMARK_RULE
@@ -24,6 +25,10 @@ from pipeline.flags.events import events_by_indicator, read_events
 from pipeline.flags.series import Point, Series
 from pipeline.flags.stories import families, with_stories
 
+# Each area's series are judged on their own, so a region's or a nation's areas are shared
+# between both cores (the order of the flags does not depend on it: they are sorted).
+SHARED_FROM_AREAS = 2
+
 
 def raise_flags(
     quarterly: list[dict],
@@ -38,9 +43,23 @@ def raise_flags(
     for r in return_status:
         if r["status"] in ("received", "late"):
             received[r["area_code"]][r["agency"]].add(r["period"])
-    flags, events = [], events_by_indicator(read_events())
-    for area, series_by_code in _series(quarterly, catalogue).items():
-        flags += flags_for_area(series_by_code, catalogue, received[area], periods_to_flag, events)
+    events = events_by_indicator(read_events())
+    series = _series(quarterly, catalogue)
+
+    def flags_for(areas: list[str]) -> list[Flag]:
+        return [
+            flag
+            for area in areas
+            for flag in flags_for_area(
+                series[area], catalogue, received[area], periods_to_flag, events
+            )
+        ]
+
+    areas = sorted(series)
+    if len(areas) >= SHARED_FROM_AREAS and two_cores.available():
+        flags = sum(two_cores.share(flags_for, areas[::2], areas[1::2]), [])
+    else:
+        flags = flags_for(areas)
     flags += _missing_returns(return_status, catalogue, periods_to_flag)
     flags += _differs_from_published(reconciliation, catalogue)
     flags += benchmark_questions(benchmarks, catalogue, set(received))
@@ -128,6 +147,11 @@ def _descending(period: str) -> tuple:
     return tuple(-ord(c) for c in period)
 
 
+# What the engine reads of indicator_quarterly: a refresh hands over only these columns (of 23),
+# as building a dict per row is most of the cost of reading 465,000 rows at national scale.
+SERIES_COLUMNS = ["area_code", "indicator_code", "period", "value", "numerator", "denominator"]
+
+
 def _series(quarterly: list[dict], catalogue: Catalogue) -> dict[str, dict[str, Series]]:
     points = defaultdict(list)
     for r in sorted(quarterly, key=lambda r: (r["area_code"], r["indicator_code"], r["period"])):
@@ -203,7 +227,7 @@ def _differs_from_published(reconciliation: list[dict], catalogue: Catalogue) ->
                 "differs_from_published",
                 "signal",
                 "concern",
-                wording.differs_question(indicator, catalogue.agencies[indicator.agency], r),
+                wording.differs_question(catalogue.agencies[indicator.agency], r),
                 evidence,
             )
         )

@@ -8,6 +8,7 @@ raises no new flag: one question per episode, not one per quarter.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import math
@@ -135,17 +136,21 @@ def monitor(
         if index is not None:
             event_at[index] = event
     since: Event | None = None
+    fixed: Baseline | None = None
     for k, point in enumerate(series.points):
         upto = series.upto(k)
+        received = point.period in received_periods
         if k in event_at:  # judged against the usual range before the event, then re-based
-            judged = _judge_one(upto, indicator, point.period in received_periods, start, since)
+            judged = _judge_one(upto, indicator, received, start, since, fixed)
             judged.event = event_at[k]
             for finding in judged.findings:
                 finding.facts["event"] = event_at[k].words
             judgements.append(judged)
-            start, since, upper, lower = k, event_at[k], 0.0, 0.0
+            start, since, upper, lower, fixed = k, event_at[k], 0.0, 0.0, None
             continue
-        judged = _judge_one(upto, indicator, point.period in received_periods, start, since)
+        judged = _judge_one(upto, indicator, received, start, since, fixed)
+        if judged.baseline is not None and judged.baseline.fixed:
+            fixed = judged.baseline
         if judged.z is not None and judged.baseline.fixed:
             step = judged.z / _carried_over(indicator, judged.baseline, judged.limits)
             upper = max(0.0, upper + step - rules.CUSUM_SLACK)
@@ -169,6 +174,11 @@ def _carried_over(indicator: Indicator, baseline: Baseline, limits: Limits) -> f
     SNAPSHOT_CORRELATION for snapshots (12 quarters underestimate it) and ignored for flows."""
     if indicator.measured != "snapshot":
         return 1.0
+    return _snapshot_carry_over(baseline, limits)
+
+
+@functools.lru_cache(maxsize=256)  # the same for every quarter judged against one baseline
+def _snapshot_carry_over(baseline: Baseline, limits: Limits) -> float:
     scores = [limits.z(p) for p in baseline.points]
     mean = sum(scores) / len(scores)
     centred = [s - mean for s in scores]
@@ -179,13 +189,22 @@ def _carried_over(indicator: Indicator, baseline: Baseline, limits: Limits) -> f
 
 
 def _judge_one(
-    series: Series, indicator: Indicator, received: bool, start: int, since: Event | None
+    series: Series,
+    indicator: Indicator,
+    received: bool,
+    start: int,
+    since: Event | None,
+    fixed: Baseline | None = None,
 ) -> Judgement:
+    """`fixed`: the fixed baseline already found since `start`, which every later quarter
+    shares (the first 12 observed quarters), so it is not looked for again."""
     if not series.latest.observed:
         found = rules.missing_figure(series, received)
         return Judgement(series, [found] if found else [])
     words = since.words if since else None
-    baseline = baseline_for(series, start, words) if indicator.measured != "ytd" else None
+    baseline = None
+    if indicator.measured != "ytd":
+        baseline = fixed or baseline_for(series, start, words)
     limits = (
         limits_for(indicator.kind, baseline, series.latest, indicator.seasonal)
         if baseline

@@ -23,6 +23,7 @@ earlier observed quarter since then.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -50,6 +51,15 @@ class Baseline:
     points: tuple[Point, ...]
     fixed: bool
     since_event: str | None = None  # the event the baseline starts after, in words
+
+    # Baselines key the caches of their limits (`_limits`), looked up for every quarter judged:
+    # hashing twelve points each time cost more than the lookup saved, so the hash is kept.
+    def __hash__(self) -> int:
+        return self._hash
+
+    @functools.cached_property
+    def _hash(self) -> int:
+        return hash((self.points, self.fixed, self.since_event))
 
     @property
     def first_period(self) -> str:
@@ -140,9 +150,12 @@ def baseline_for(series: Series, start: int = 0, since_event: str | None = None)
     """The baseline for judging the latest quarter: the first 12 observed quarters from
     `start` (an event's quarter, else the first) once there are 12, else every earlier observed
     quarter from `start` (a trial baseline); None if there are none."""
-    earlier = [p for p in series.points[start:-1] if p.observed]
-    if len(earlier) >= BASELINE_QUARTERS:
-        return Baseline(tuple(earlier[:BASELINE_QUARTERS]), True, since_event)
+    earlier = []
+    for point in series.points[start:-1]:
+        if point.observed:
+            earlier.append(point)
+            if len(earlier) == BASELINE_QUARTERS:
+                return Baseline(tuple(earlier), True, since_event)
     return Baseline(tuple(earlier), False, since_event) if earlier else None
 
 
@@ -150,17 +163,26 @@ def limits_for(
     kind: str, baseline: Baseline, latest: Point, seasonal: bool = False
 ) -> Limits | None:
     """The limits for the latest quarter, or None when a trial baseline is too short."""
-    points = baseline.points
-    if len(points) < MINIMUM_TRIAL_QUARTERS:
+    if len(baseline.points) < MINIMUM_TRIAL_QUARTERS:
         return None
-    if seasonal and any(len(v) < 2 for v in _by_quarter(points, lambda p: 1.0).values()):
-        seasonal = False  # too few of some quarter to know its own level
     if kind == "count":
         method = "counts"
-    elif kind == "proportion" and all(_has_denominator(p) for p in (*points, latest)):
+    elif kind == "proportion" and _has_denominator(latest):
         method = "angle"
     else:
         method = "level"
+    return _limits(method, baseline, seasonal)
+
+
+# A fixed baseline is the same for every later quarter of its series, so its limits are worked
+# out once (the engine judges every quarter of every series: 465,000 at national scale).
+@functools.lru_cache(maxsize=256)
+def _limits(method: str, baseline: Baseline, seasonal: bool) -> Limits:
+    points = baseline.points
+    if method == "angle" and not all(_has_denominator(p) for p in points):
+        method = "level"
+    if seasonal and any(len(v) < 2 for v in _by_quarter(points, lambda p: 1.0).values()):
+        seasonal = False  # too few of some quarter to know its own level
     values = [_scale(method, p) for p in points]
     centres = _centres(points, values, seasonal)
     residuals = [v - centres[quarter_of(p.period)] for p, v in zip(points, values)]
@@ -180,6 +202,7 @@ def limits_for(
     return Limits(method, centres, spread, baseline.mean, seasonal, chance_only)
 
 
+@functools.lru_cache(maxsize=256)  # one per baseline, as `_limits`
 def short_term_phi(baseline: Baseline) -> float:
     """How much more than chance a percentage varies from one quarter to the next (Laney's
     sigma-z from moving ranges, never below 1): a slow drift in the baseline does not inflate

@@ -302,21 +302,8 @@ def missing_return_question(agency: str, period: str, due: str) -> str:
     )
 
 
-def differs_question(indicator: Indicator, agency: str, row: dict) -> str:
-    """A year's local figure against the Department for Education's published one."""
-    kind = indicator.kind
-    difference = (
-        f"{row['difference']:+,.0f}"
-        if kind == "count"
-        else f"{row['difference']:+.1f} percentage points"
-        if kind == "proportion"
-        else f"{row['difference']:+,.1f}"
-    )
-    share = f" ({row['difference_pct']:+.1f}%)" if row.get("difference_pct") is not None else ""
-    return (
-        f"{indicator.label}, {row['financial_year']}: the partnership's own figure is "
-        f"{show(row['local_value'], kind)} but the Department for Education published "
-        f"{show(row['published_value'], kind)}, a difference of {difference}{share}, more "
-        f"than the {row['tolerance_in_words']} allowed. Can {agency.lower()} explain the "
-        f"difference? ({agency})"
-    )
+def differs_question(agency: str, row: dict) -> str:
+    """A year's local figure against the Department for Education's published one, in the
+    reconciliation mart's own sentence (fct_reconciliation.explanation, which the explorer and
+    the report show too: one wording), which asks the agency to explain the difference."""
+    return f"{row['explanation']} ({agency})"

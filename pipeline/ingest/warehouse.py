@@ -103,6 +103,15 @@ create table if not exists benchmarks.neighbours (   -- statistical-neighbour mo
     neighbour_old_code varchar not null,
     closeness varchar
 );
+-- The submission that counts for each agency, area and quarter: the latest loaded (ids only
+-- grow; earlier ones stay as history). The one definition of it: `pqa load` reads this view,
+-- and dbt reads it as a source (stg_returns__current_submissions). "If not exists", as for the
+-- tables: opening a warehouse never rewrites it (a changed definition needs a migration).
+create view if not exists raw.current_submissions as
+select * from raw.submissions
+qualify row_number() over (
+    partition by agency, area_code, period order by submission_id desc
+) = 1;
 create schema if not exists ops;
 create table if not exists ops.refresh_runs (   -- one row per `pqa refresh`
     run_id varchar primary key,
@@ -119,12 +128,11 @@ create table if not exists ops.refresh_runs (   -- one row per `pqa refresh`
 );
 """
 
-# The submission that counts for each agency, area and period is the latest one loaded.
+# The figures that count: those of each agency, area and quarter's current submission.
 CURRENT_FIGURES = """
 select s.area_code, f.indicator_code, s.period, f.value
 from raw.return_figures f
-join raw.submissions s using (submission_id)
-where s.submission_id not in (select supersedes from raw.submissions where supersedes is not null)
+join raw.current_submissions s using (submission_id)
 """
 
 
@@ -208,9 +216,8 @@ def current_submissions(
     if not keys:
         return {}
     rows = con.execute(
-        "select agency, area_code, period, max(submission_id) from raw.submissions "
-        "where agency || '|' || area_code || '|' || period in (select unnest(?)) "
-        "group by agency, area_code, period",
+        "select agency, area_code, period, submission_id from raw.current_submissions "
+        "where agency || '|' || area_code || '|' || period in (select unnest(?))",
         [sorted("|".join(k) for k in keys)],
     ).fetchall()
     return {(agency, area, period): submission for agency, area, period, submission in rows}

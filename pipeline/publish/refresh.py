@@ -34,7 +34,7 @@ from pathlib import Path
 from pipeline.core import paths
 from pipeline.core.catalogue import load_catalogue
 from pipeline.flags import review_log
-from pipeline.flags.current import flags_table, periods_judged, raise_flags
+from pipeline.flags.current import SERIES_COLUMNS, flags_table, periods_judged, raise_flags
 from pipeline.ingest import inbox, warehouse
 from pipeline.ingest.inbox import InboxFile
 from pipeline.publish import marts as publish
@@ -163,7 +163,7 @@ def _run_steps(con, report: RefreshReport, loaded_by: str | None) -> None:
     suites = quality.load_suites()
     with _step(report, "review log"):  # first, as a lost log fails the run: seconds, not minutes
         _check_review_log()
-    with quality.Checker() as checker:  # gets ready while the inbox and dbt run
+    with quality.Checker(suites) as checker:  # gets ready while the inbox and dbt run
         _build_check_publish(con, report, loaded_by, suites, checker)
 
 
@@ -185,28 +185,31 @@ def _build_check_publish(
             name: publish.read_table(con, table)
             for name, (table, _) in publish.PUBLISHED_MARTS.items()
         }
-        checked = {
-            table: publish.read_table(con, table)
-            for table in quality.tables_validated(suites)
-            if table != publish.FLAGS
-        }
+        read = {table: tables[name] for name, (table, _) in publish.PUBLISHED_MARTS.items()}
+        checker.check(  # checked while the flags are raised
+            {
+                table: read[table] if table in read else publish.read_table(con, table)
+                for table in quality.tables_validated(suites)
+                if table != publish.FLAGS
+            }
+        )
         report.coverage = _coverage(con)
     with _step(report, "flags"):
         return_status = tables["return_status"].to_pylist()
         raised = raise_flags(
-            tables["indicator_quarterly"].to_pylist(),
+            tables["indicator_quarterly"].select(SERIES_COLUMNS).to_pylist(),
             return_status,
             load_catalogue(),
             tables["reconciliation"].to_pylist(),
             tables["benchmarks"].to_pylist(),
         )
         judged = periods_judged(return_status)
-        tables[publish.FLAGS] = checked[publish.FLAGS] = flags_table(
+        tables[publish.FLAGS] = flags_table(
             review_log.flags_with_reviews(raised, _stamp(report.started_at), judged)
         )
+        checker.check({publish.FLAGS: tables[publish.FLAGS]})
     with _step(report, "expectations"):
-        frames = {table: data.to_pandas() for table, data in checked.items()}
-        report.quality = checker.validate(frames, suites)
+        report.quality = checker.report()
         if not report.quality.success:
             report.problems += [
                 f"{o.suite}: {o.description} ({o.unexpected_count} rows; for example {o.examples})"
@@ -285,7 +288,7 @@ def _coverage(con) -> dict:
     """What the published data covers."""
     first, last, areas, agencies, submissions = con.sql(
         "select min(period), max(period), count(distinct area_code), count(distinct agency), "
-        "count(*) from staging.stg_returns__submissions where is_current"
+        "count(*) from intermediate.int_submissions where is_current"
     ).fetchall()[0]
     latest = con.sql("select max(period) from marts.dim_periods where is_latest_ended").fetchall()[
         0

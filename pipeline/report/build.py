@@ -6,17 +6,16 @@ nothing depends on the clock except the "made on" line and the Word file's creat
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.core.catalogue import DEFAULT_AREA
-from pipeline.report.charts import quarterly_chart
+from pipeline.report.charts import Painters
 from pipeline.report.content import Report, build_content
 from pipeline.report.html import write_html
 from pipeline.report.marts import read_marts
-from pipeline.report.word import write_word
+from pipeline.report.word import compose_word, save_word
 
 
 @dataclass(frozen=True)
@@ -43,17 +42,16 @@ def build_report(
     """Write the report of `period` (like 2026-27 Q2, the last quarter of the six months)
     into `out`; returns the paths of the Word and HTML files (the dashboard calls this too)."""
     created = created or datetime.now(UTC).replace(microsecond=0)
-    report = build_content(read_marts(marts_folder), period, public, area)
-    blocks = [b for s in report.sections for b in s.blocks]
-    # vl-convert renders outside Python's lock: a few threads halve the wait on two cores
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        pngs = pool.map(
-            lambda b: quarterly_chart(b.chart_points, b.chart_title, b.chart_axis), blocks
-        )
-        for block, png in zip(blocks, pngs):
-            block.chart_png = png
+    with Painters() as painters:  # they start while the content is worked out
+        report = build_content(read_marts(marts_folder), period, public, area)
+        blocks = [b for s in report.sections for b in s.blocks]
+        painters.ask([(b.chart_points, b.chart_title, b.chart_axis) for b in blocks])
+        document, chart_places = compose_word(report, created)  # while the charts are drawn
+        pngs = painters.collect()
+    for block, png in zip(blocks, pngs):
+        block.chart_png = png
     out.mkdir(parents=True, exist_ok=True)
     stem = file_stem(report.period, public)
-    word = write_word(report, out / f"{stem}.docx", created)
+    word = save_word(document, chart_places, pngs, out / f"{stem}.docx")
     html = write_html(report, out / f"{stem}.html", created)
     return ReportFiles(word, html, report)

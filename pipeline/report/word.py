@@ -13,7 +13,18 @@ from docx.shared import Cm, Pt
 from pipeline.report.content import Report, Table
 
 
-def write_word(report: Report, path: Path, created: datetime) -> Path:
+def save_word(doc, chart_places: list, pngs: list[bytes], path: Path) -> Path:
+    """Put each chart in its place and write the file."""
+    for place, png in zip(chart_places, pngs, strict=True):
+        place.add_run().add_picture(io.BytesIO(png), width=Cm(16))
+    doc.save(path)
+    return path
+
+
+def compose_word(report: Report, created: datetime) -> tuple:
+    """The document with an empty paragraph where each chart goes (in the blocks' order), so it
+    can be written while the charts are drawn."""
+    chart_places = []
     doc = Document()
     doc.core_properties.title = report.title
     doc.core_properties.author = "pqa report"
@@ -54,7 +65,7 @@ def write_word(report: Report, path: Path, created: datetime) -> Path:
         for block in part.blocks:
             doc.add_heading(block.label, level=2)
             doc.add_paragraph(f"From {block.agency_name}.")
-            doc.add_picture(io.BytesIO(block.chart_png), width=Cm(16))
+            chart_places.append(doc.add_paragraph())
             doc.add_paragraph(block.chart_alt).runs[0].italic = True
             _table(doc, block.table)
             for line in block.change_words:
@@ -77,8 +88,7 @@ def write_word(report: Report, path: Path, created: datetime) -> Path:
     doc.add_page_break()
     doc.add_heading("Appendix: definitions", level=1)
     _table(doc, report.definitions)
-    doc.save(path)
-    return path
+    return doc, chart_places
 
 
 def _table(doc, table: Table) -> None:

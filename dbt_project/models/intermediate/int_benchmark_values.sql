@@ -8,7 +8,7 @@
 -- Department for Education does), carried forward and marked when no estimate is that recent.
 -- England's and each region's children are their authorities' estimates added up.
 with figures as (
-    select * from {{ ref('stg_benchmarks__figures') }}
+    select * from {{ ref('int_benchmark_figures') }}
 ),
 
 measures as (

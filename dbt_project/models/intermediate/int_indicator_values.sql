@@ -2,7 +2,7 @@
 -- and denominator (taken from the linked indicators when the row does not carry them), the
 -- ONS population of children aged 0 to 17 and, for rates, the rate per 10,000 children.
 with figures as (
-    select * from {{ ref('stg_returns__figures') }}
+    select * from {{ ref('int_current_figures') }}
 ),
 
 indicators as (

@@ -2,7 +2,7 @@
 -- first, with today's ONS codes and names where the authority still exists (the Department
 -- for Education identifies them by old three-digit codes), so a chart can name the set it uses.
 with neighbours as (
-    select * from {{ ref('stg_benchmarks__neighbours') }}
+    select * from {{ ref('int_benchmark_neighbours') }}
 ),
 
 codes as (

@@ -2,7 +2,7 @@
 -- and one narrative per agency, area and quarter that gathers that return's notes in the
 -- order of their indicators' labels (the text stays exactly as typed; readers escape it).
 with figures as (
-    select * from {{ ref('stg_returns__figures') }}
+    select * from {{ ref('int_current_figures') }}
     where nullif(trim(notes), '') is not null
 ),
 

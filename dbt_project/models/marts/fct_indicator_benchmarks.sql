@@ -28,7 +28,7 @@ indicators as (
 ),
 
 neighbours as (
-    select * from {{ ref('stg_benchmarks__neighbours') }}
+    select * from {{ ref('int_benchmark_neighbours') }}
 ),
 
 authorities as (
@@ -74,7 +74,7 @@ regions as (
 
 region_names as (
     select area_code as region_code, max(area_name) as region_name
-    from {{ ref('stg_benchmarks__figures') }}
+    from {{ ref('int_benchmark_figures') }}
     where geographic_level = 'Regional'
     group by area_code
 ),

@@ -6,7 +6,7 @@
 -- Returns loaded when the product started (due before the first load of all) cannot be judged
 -- late: the history was back-loaded, so they count as received.
 with submissions as (
-    select * from {{ ref('stg_returns__submissions') }}
+    select * from {{ ref('int_submissions') }}
 ),
 
 queries as (

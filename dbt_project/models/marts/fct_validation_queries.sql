@@ -4,7 +4,7 @@ with queries as (
 ),
 
 current_submissions as (
-    select * from {{ ref('stg_returns__submissions') }} where is_current
+    select * from {{ ref('int_submissions') }} where is_current
 )
 
 select

@@ -90,6 +90,10 @@ class RawReturn:
 # --- The rules met while reading: each code is raised in one function --------------------------
 
 
+# Said by a finding after which the rows cannot be read as the return's figures (E04, E26).
+NOT_CHECKED_FURTHER = " The figures were not checked further until this is put right."
+
+
 def _stops(message: str, why: str) -> str:
     """A problem after which nothing else is checked says so, and why (so a sender is not
     surprised by new errors once it is put right)."""
@@ -135,8 +139,8 @@ def missing_column(location: Location, column: str | None) -> Finding:
     else:
         message = (
             f"there is no '{column}' column. Add it: a return needs the columns "
-            f"{', '.join(TIDY_REQUIRED)} (see the template). The figures were not checked, "
-            "because without that column they cannot be read."
+            f"{', '.join(TIDY_REQUIRED)} (see the template). Without it the rows cannot be "
+            "read as figures." + NOT_CHECKED_FURTHER
         )
     return Finding(Severity.ERROR, "E04", location, message)
 
@@ -382,8 +386,9 @@ def _duplicate_headings(
                     Severity.ERROR,
                     "E26",
                     Location(file_name, sheet, row, label),
-                    f"the heading '{name}' appears twice. Keep one column "
-                    f"'{name}' and delete or rename the other.",
+                    f"the heading '{name}' appears twice. Keep one column '{name}' and delete "
+                    "or rename the other: with two, it is not clear which holds the figures."
+                    + NOT_CHECKED_FURTHER,
                 )
             )
         seen.add(name)

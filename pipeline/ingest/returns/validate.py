@@ -27,7 +27,8 @@ from pipeline.ingest.returns.contract import (
     TIDY_REQUIRED,
 )
 from pipeline.ingest.returns.findings import Finding, Severity, capped, errors
-from pipeline.ingest.returns.reader import (
+from pipeline.ingest.returns.reader import (  # NOT_CHECKED_FURTHER: what blocking findings say
+    NOT_CHECKED_FURTHER,  # noqa: F401
     RawReturn,
     RawRow,
     empty,
@@ -56,6 +57,9 @@ class Rule(NamedTuple):
     # True when its messages repeat what a cell holds: in a file that seems to hold a child's
     # details they are given in the rule book's words instead (see _without_cell_content).
     quotes_cells: bool = False
+    # True when, after it, the rows cannot be read as the return's figures: they are not
+    # checked, and its message says so (NOT_CHECKED_FURTHER, or "Nothing else in the file...").
+    blocks: bool = False
 
 
 # The rule book: code -> rule. The rule table in docs/returns.md is generated from here.
@@ -64,12 +68,17 @@ RULES: dict[str, Rule] = {
         Severity.ERROR,
         "The file is a readable Excel workbook (.xlsx) or CSV file",
         "reader.unreadable",
+        blocks=True,
     ),
-    "E02": Rule(Severity.ERROR, "A CSV file is saved as UTF-8 text", "reader.not_utf8"),
+    "E02": Rule(
+        Severity.ERROR, "A CSV file is saved as UTF-8 text", "reader.not_utf8", blocks=True
+    ),
     "E03": Rule(
         Severity.ERROR, "The file is not empty: it has at least one figure", "reader.empty"
     ),
-    "E04": Rule(Severity.ERROR, "Every required column is there", "reader.missing_column"),
+    "E04": Rule(
+        Severity.ERROR, "Every required column is there", "reader.missing_column", blocks=True
+    ),
     "E05": Rule(
         Severity.ERROR,
         "No column outside the return contract",
@@ -165,6 +174,7 @@ RULES: dict[str, Rule] = {
         f"{MAX_ROWS:,} rows, {MAX_COLUMNS} columns, {MAX_CELLS:,} cells "
         f"and {MAX_CELL_CHARS:,} characters a cell",
         "reader.too_large",
+        blocks=True,
     ),
     "E24": Rule(
         Severity.ERROR,
@@ -177,12 +187,14 @@ RULES: dict[str, Rule] = {
         "A workbook holds cells only: no macros, comments, pictures, "
         "embedded files, page headers or footers, or named text",
         "reader.holds_more_than_cells",
+        blocks=True,
     ),
     "E26": Rule(
         Severity.ERROR,
         "Every column heading appears once",
         "reader._duplicate_headings",
         quotes_cells=True,
+        blocks=True,
     ),
     "E27": Rule(
         Severity.ERROR, "A formula cell has its result saved", "reader.formula_without_result"
@@ -329,15 +341,17 @@ def validate(
     raw: RawReturn, catalogue: Catalogue, today: date, history: History | None = None
 ) -> ValidatedReturn:
     """Every problem the file has, in one pass: a sender should not correct one error only to
-    meet the next. Only a missing required column stops the figures' checks (they cannot be
-    read without it), and its message says so; everything else is checked either way."""
+    meet the next. Only a blocking problem (a required column missing, a heading twice) stops
+    the figures' checks, and its message says so; everything else is checked either way."""
     check = _Checker(raw)
     check.findings += raw.problems
+    _check_columns(check)
     _check_child_level_data(check)
     _check_template_lists(check, catalogue)
-    readable = _check_columns(check)
     agency, figures = None, []
-    if readable:
+    # A blocking finding (a column missing or given twice) says itself that the figures were
+    # not checked: the rows cannot be read as the return's.
+    if not any(RULES[f.rule].blocks for f in check.findings):
         agency = _check_agency(check, catalogue)
         for row in raw.rows:
             figure = _check_row(check, row, catalogue, agency, today)
@@ -388,8 +402,7 @@ def _without_cell_content(finding: Finding) -> Finding:
 # --- Structure of the file --------------------------------------------------------------------
 
 
-def _check_columns(check: _Checker) -> bool:
-    """Whether the figures can be read: every required column is there."""
+def _check_columns(check: _Checker) -> None:
     raw = check.raw
     present = set(raw.columns) | set(raw.header)
     missing = [column for column in TIDY_REQUIRED if column not in present]
@@ -404,7 +417,6 @@ def _check_columns(check: _Checker) -> bool:
                 f"'{column}' is not a column of the return. Remove it: a return has only "
                 f"the columns {', '.join(sorted(KNOWN_COLUMNS))}.",
             )
-    return not missing
 
 
 def _check_child_level_data(check: _Checker) -> None:

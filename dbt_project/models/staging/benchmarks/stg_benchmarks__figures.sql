@@ -1,35 +1,26 @@
--- The published figures of the current file of each dataset, with the dataset and file they
--- came from.
+-- The published figures of every imported file, current and replaced; int_benchmark_figures
+-- keeps those of each dataset's current file.
 with figures as (
     select * from {{ source('benchmarks', 'figures') }}
-),
-
-current_files as (
-    select * from {{ ref('stg_benchmarks__files') }}
-    where kind = 'figures' and is_current
 )
 
 select
-    f.file_id,
-    c.dataset,
-    c.file_name as source_file,
-    c.imported_at as source_imported_at,
-    f.source_row,
-    f.geographic_level,
-    f.area_code,
-    f.area_name,
-    f.old_la_code,
-    f.region_code,
-    f.country_code,
-    f.time_period,
-    f.time_identifier,
-    f.period_kind,
-    f.year,
-    f.financial_year,
-    f.period_in_words,
-    f.filters,
-    f.measure,
-    f.value,
-    f.symbol
-from figures f
-join current_files c using (file_id)
+    file_id,
+    source_row,
+    geographic_level,
+    area_code,
+    area_name,
+    old_la_code,
+    region_code,
+    country_code,
+    time_period,
+    time_identifier,
+    period_kind,
+    year,
+    financial_year,
+    period_in_words,
+    filters,
+    measure,
+    value,
+    symbol
+from figures

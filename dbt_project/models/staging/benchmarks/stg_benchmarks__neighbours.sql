@@ -1,22 +1,16 @@
--- The current file of each statistical-neighbour model: each authority's neighbours in order,
--- by old three-digit codes (as the Department for Education publishes them).
+-- Each statistical-neighbour model's files, current and replaced: each authority's neighbours
+-- in order, by old three-digit codes (as the Department for Education publishes them);
+-- int_benchmark_neighbours keeps each model's current file.
 with neighbours as (
     select * from {{ source('benchmarks', 'neighbours') }}
-),
-
-current_files as (
-    select * from {{ ref('stg_benchmarks__files') }}
-    where kind = 'neighbours' and is_current
 )
 
 select
-    n.model,
-    n.area_old_code,
-    n.area_name,
-    n.neighbour_rank,
-    n.neighbour_old_code,
-    n.closeness,
-    c.file_name as source_file,
-    c.imported_at as source_imported_at
-from neighbours n
-join current_files c using (file_id)
+    file_id,
+    model,
+    area_old_code,
+    area_name,
+    neighbour_rank,
+    neighbour_old_code,
+    closeness
+from neighbours

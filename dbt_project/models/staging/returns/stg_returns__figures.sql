@@ -1,24 +1,15 @@
--- The figures that count: those of the current submission for each agency, area and quarter.
-with figures as (
+-- The figures of every accepted return, current and replaced; int_current_figures keeps those
+-- that count.
+with source as (
     select * from {{ source('returns', 'return_figures') }}
-),
-
-current_submissions as (
-    select * from {{ ref('stg_returns__submissions') }}
-    where is_current
 )
 
 select
-    s.submission_id,
-    s.agency,
-    s.area_code,
-    s.period,
-    s.period_index,
-    f.indicator_code,
-    f.source_row,
-    f.value,
-    f.numerator,
-    f.denominator,
-    f.notes
-from figures f
-join current_submissions s using (submission_id)
+    submission_id,
+    indicator_code,
+    source_row,
+    value,
+    numerator,
+    denominator,
+    notes
+from source

@@ -1,5 +1,5 @@
--- Every accepted return file. The one that counts for an agency, area and quarter is the
--- latest loaded; earlier ones stay for history, marked as replaced.
+-- Every accepted return file, with its provenance. Which one counts for an agency, area and
+-- quarter is int_submissions' `is_current`.
 with source as (
     select * from {{ source('returns', 'submissions') }}
 )
@@ -16,8 +16,5 @@ select
     loaded_at,
     loaded_by,
     supersedes as supersedes_submission_id,
-    figure_count,
-    row_number() over (
-        partition by agency, area_code, period order by submission_id desc
-    ) = 1 as is_current
+    figure_count
 from source
