@@ -1,6 +1,6 @@
 """One rule, one test, a rule code each.
 
-For every code in the rule book (`RULES` in pipeline/returns/validate.py) there is at least one
+For every code in the rule book (`RULES` in pipeline/ingest/returns/rules.py) there is at least one
 case: a real file that breaks exactly that rule, and the closest correct variant of it. Each case
 is checked three ways:
 
@@ -31,11 +31,13 @@ from openpyxl.comments import Comment
 from openpyxl.workbook.defined_name import DefinedName
 
 from pipeline.core.catalogue import load_catalogue
+from pipeline.core.paths import PROJECT_ROOT
 from pipeline.ingest.load import load_returns
 from pipeline.ingest.returns.contract import MAX_CELL_CHARS, MAX_CELLS, MAX_FILE_BYTES, MAX_ROWS
 from pipeline.ingest.returns.findings import Location, Severity
+from pipeline.ingest.returns.rules import RULES
 from pipeline.ingest.returns.template import write_template
-from pipeline.ingest.returns.validate import RULES, ValidatedReturn
+from pipeline.ingest.returns.validate import ValidatedReturn
 from tests.conftest import TIDY_HEADER, TODAY, good_housing_rows, write_csv
 
 AREA = "E06000046"
@@ -1177,3 +1179,27 @@ def test_rule_book_severities_follow_the_codes() -> None:
     assert {code: severity for code, (severity, _) in RULES.items()} == {
         code: expected_severity(code) for code in RULES
     }
+
+
+def test_each_rule_is_raised_from_one_place():
+    """A rule's code is given to a finding in one function only (pipeline/ingest/returns/
+    rules.py for the rules reading a file can break, validate.py's checks for the rest): a
+    second place would be a second, drifting version of the rule."""
+    import ast
+    import re
+    from collections import defaultdict
+
+    code = re.compile(r"^[EQ]\d\d$")
+    places = defaultdict(set)
+    for path in sorted((PROJECT_ROOT / "pipeline").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef):
+                continue
+            for call in ast.walk(function):
+                if isinstance(call, ast.Call):
+                    for arg in call.args:
+                        if isinstance(arg, ast.Constant) and code.match(str(arg.value)):
+                            places[arg.value].add(f"{path.name}:{function.name}")
+    assert {c: sorted(p) for c, p in places.items() if len(p) > 1} == {}
+    assert set(places) == set(RULES)  # and every rule in the book is raised somewhere

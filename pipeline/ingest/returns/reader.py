@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.ingest.returns import rules
 from pipeline.ingest.returns.contract import (
     FROM_HEADER,
     HEADER_AREA_COLUMNS,
@@ -27,7 +29,7 @@ from pipeline.ingest.returns.contract import (
     RETURN_SHEET,
     normalise_header,
 )
-from pipeline.ingest.returns.findings import Finding, Location, Severity
+from pipeline.ingest.returns.findings import Finding, Location
 from pipeline.ingest.returns.workbook import Sheet, WorkbookRefused, letter, read_workbook
 
 HEADER_SEARCH_ROWS = 30  # the template's header area and table header sit near the top
@@ -74,8 +76,9 @@ class RawReturn:
         return Location(self.file_name, self.sheet, row, label)
 
 
-def _refuse(path: Path, rule: str, message: str) -> UnreadableReturn:
-    return UnreadableReturn(Finding(Severity.ERROR, rule, Location(path.name), message))
+def _refuse(path: Path, rule: Callable[[Location, str], Finding], message: str) -> UnreadableReturn:
+    """The file refused as a whole, by the rule's function (pipeline/ingest/returns/rules.py)."""
+    return UnreadableReturn(rule(Location(path.name), message))
 
 
 def read_return(path: Path, content: bytes | None = None) -> RawReturn:
@@ -87,18 +90,22 @@ def read_return(path: Path, content: bytes | None = None) -> RawReturn:
                 raise _too_large(path, path.stat().st_size)
             content = path.read_bytes()
         except OSError as exc:
-            raise _refuse(path, "E01", f"the file could not be opened ({exc.strerror}).") from None
+            raise _refuse(
+                path, rules.unreadable, f"the file could not be opened ({exc.strerror})."
+            ) from None
     if len(content) > MAX_FILE_BYTES:
         raise _too_large(path, len(content))
     if not content.strip():
-        raise _refuse(path, "E03", "the file is empty. Send the return with its figures filled in.")
+        raise _refuse(
+            path, rules.empty, "the file is empty. Send the return with its figures filled in."
+        )
     if suffix == ".csv":
         return _read_csv(path, content)
     if suffix == ".xlsx":
         return _read_xlsx(path, content)
     raise _refuse(
         path,
-        "E01",
+        rules.unreadable,
         f"'{suffix or 'no extension'}' files are not returns. Send an Excel workbook (.xlsx) made "
         "from the template, or a CSV file (.csv).",
     )
@@ -107,7 +114,7 @@ def read_return(path: Path, content: bytes | None = None) -> RawReturn:
 def _too_large(path: Path, size: int) -> UnreadableReturn:
     return _refuse(
         path,
-        "E23",
+        rules.over_limit,
         f"the file is {size / 2**20:,.1f} MB; a return is at most "
         f"{MAX_FILE_MB} MB. Check it is the right file: a quarterly return of "
         "aggregate figures is a few kilobytes.",
@@ -118,16 +125,14 @@ def _read_csv(path: Path, content: bytes) -> RawReturn:
     if content.startswith(b"PK\x03\x04") or b"\x00" in content[:4096]:
         raise _refuse(
             path,
-            "E01",
+            rules.unreadable,
             "this is not a CSV text file (it looks like a workbook or "
             "another binary file). Save it as 'CSV UTF-8 (comma delimited)'.",
         )
     if b"\x00" in content:
         line = content[: content.index(b"\x00")].count(b"\n") + 1
         raise UnreadableReturn(
-            Finding(
-                Severity.ERROR,
-                "E01",
+            rules.unreadable(
                 Location(path.name, row=line),
                 "this line holds a NUL character, which no text file has: the file is damaged or "
                 "not a CSV. Save it again as 'CSV UTF-8 (comma delimited)' and send it again.",
@@ -138,9 +143,7 @@ def _read_csv(path: Path, content: bytes) -> RawReturn:
     except UnicodeDecodeError as exc:
         line = content[: exc.start].count(b"\n") + 1
         raise UnreadableReturn(
-            Finding(
-                Severity.ERROR,
-                "E02",
+            rules.not_utf8(
                 Location(path.name, row=line),
                 "the file is not saved as UTF-8 text. In Excel use Save As > 'CSV UTF-8 (comma "
                 "delimited)' and send it again.",
@@ -150,7 +153,7 @@ def _read_csv(path: Path, content: bytes) -> RawReturn:
     if not records:
         raise _refuse(
             path,
-            "E03",
+            rules.empty,
             "the file has no rows, only blank cells. Send the return with its figures filled in.",
         )
     header_line, header_cells = records[0]
@@ -242,21 +245,21 @@ def _csv_records(path: Path, text: str) -> list[tuple[int, list[str]]]:
             start,
             "this line cannot be read as CSV (a cell is far too long "
             "or a quotation mark is not closed). Correct it and send it again.",
-            "E01",
+            rules.unreadable,
         ) from None
     return records
 
 
-def _refuse_at(path: Path, line: int, message: str, rule: str = "E23") -> UnreadableReturn:
-    return UnreadableReturn(Finding(Severity.ERROR, rule, Location(path.name, row=line), message))
+def _refuse_at(
+    path: Path, line: int, message: str, rule: Callable[[Location, str], Finding] = rules.over_limit
+) -> UnreadableReturn:
+    return UnreadableReturn(rule(Location(path.name, row=line), message))
 
 
 def _outside(location: Location) -> Finding:
     """A filled cell where a return has nothing: its content is never repeated (it may be
     about a child)."""
-    return Finding(
-        Severity.ERROR,
-        "E24",
+    return rules.outside_table(
         location,
         "this cell is outside the return's table "
         "(it has no column heading, or lies beyond the table or on another sheet). "
@@ -272,9 +275,7 @@ def _duplicate_headings(
     for name, label in zip(header, labels):
         if name and name in seen:
             found.append(
-                Finding(
-                    Severity.ERROR,
-                    "E26",
+                rules.heading_twice(
                     Location(file_name, sheet, row, label),
                     f"the heading '{name}' appears twice. Keep one column "
                     f"'{name}' and delete or rename the other.",
@@ -288,9 +289,7 @@ def _read_xlsx(path: Path, content: bytes) -> RawReturn:
     try:
         book = read_workbook(path.name, content)
     except WorkbookRefused as exc:
-        raise UnreadableReturn(
-            Finding(Severity.ERROR, exc.rule, exc.location or Location(path.name), exc.message)
-        ) from None
+        raise UnreadableReturn(exc.rule(exc.location or Location(path.name), exc.message)) from None
     all_cells = [
         (Location(path.name, sheet.title, r, letter(c)), value)
         for sheet in book.sheets
@@ -335,9 +334,7 @@ def _read_xlsx(path: Path, content: bytes) -> RawReturn:
         else:
             r, c = min(other.cells)
             problems.append(
-                Finding(
-                    Severity.ERROR,
-                    "E24",
+                rules.outside_table(
                     Location(path.name, other.title, r, letter(c)),
                     f"this sheet holds {len(other.cells):,} filled cell(s), and a return has only "
                     f"its '{RETURN_SHEET}' sheet. Delete the sheet (or its cells) and send the "
@@ -387,11 +384,11 @@ def _find_table(path: Path, sheets: list[Sheet]) -> tuple[Sheet, int]:
             if normalise_header(value) == "indicator_code":
                 return sheet, r
     if not any(sheet.cells for sheet in sheets):
-        raise _refuse(path, "E03", "the workbook is empty. Fill in the template and send it again.")
+        raise _refuse(
+            path, rules.empty, "the workbook is empty. Fill in the template and send it again."
+        )
     raise UnreadableReturn(
-        Finding(
-            Severity.ERROR,
-            "E04",
+        rules.missing_column(
             Location(path.name, order[0].title),
             "no table with an 'indicator_code' column was found in the first "
             f"{HEADER_SEARCH_ROWS} rows. Start from the template made by 'pqa template AGENCY'.",

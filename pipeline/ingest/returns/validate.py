@@ -13,15 +13,10 @@ from datetime import date
 
 from pipeline.core.catalogue import SCALE, Catalogue, Indicator
 from pipeline.core.periods import PeriodError, Quarter
-from pipeline.ingest.returns import privacy
+from pipeline.ingest.returns import privacy, rules
 from pipeline.ingest.returns.contract import (
     KNOWN_COLUMNS,
-    MAX_CELL_CHARS,
-    MAX_CELLS,
-    MAX_COLUMNS,
     MAX_FIGURE,
-    MAX_FILE_MB,
-    MAX_ROWS,
     RATIO_COLUMNS,
     TIDY_REQUIRED,
 )
@@ -37,99 +32,11 @@ NUMBER = re.compile(r"^-?(\d+(\.\d+)?|\.\d+|\d{1,3}(,\d{3})+(\.\d+)?)$", re.ASCI
 # (area_code, indicator_code, period label) -> value already held for that figure.
 History = Mapping[tuple[str, str, str], float]
 
-# The rule book: code -> (severity, what the rule checks). The README's table comes from here.
-RULES: dict[str, tuple[Severity, str]] = {
-    "E01": (Severity.ERROR, "The file is a readable Excel workbook (.xlsx) or CSV file"),
-    "E02": (Severity.ERROR, "A CSV file is saved as UTF-8 text"),
-    "E03": (Severity.ERROR, "The file is not empty: it has at least one figure"),
-    "E04": (Severity.ERROR, "Every required column is there"),
-    "E05": (Severity.ERROR, "No column outside the return contract"),
-    "E06": (
-        Severity.ERROR,
-        "Nothing looks like child-level data: no column headed for names, "
-        "dates of birth, addresses or ids; no NHS or pupil number, postcode "
-        "or date in any cell (names in free text are not detected)",
-    ),
-    "E07": (Severity.ERROR, "The agency is one the partnership knows"),
-    "E08": (Severity.ERROR, "Every indicator belongs to the agency sending the return"),
-    "E09": (Severity.ERROR, "Every indicator code is in the catalogue"),
-    "E10": (Severity.ERROR, "The area code is an ONS local authority code such as E06000046"),
-    "E11": (Severity.ERROR, "The area code is a local authority the product knows"),
-    "E12": (Severity.ERROR, "The period is written like '2024-25 Q3'"),
-    "E13": (Severity.ERROR, "The period is not in the future"),
-    "E14": (Severity.ERROR, "The period has ended"),
-    "E15": (Severity.ERROR, "Each value, numerator and denominator is a number"),
-    "E16": (Severity.ERROR, "No figure is negative"),
-    "E17": (Severity.ERROR, "A count is a whole number"),
-    "E18": (Severity.ERROR, "A proportion is between 0 and 100"),
-    "E19": (
-        Severity.ERROR,
-        "Proportions, rates and durations give their numerator and denominator",
-    ),
-    "E20": (Severity.ERROR, "A numerator is not above its denominator, which is not zero"),
-    "E21": (
-        Severity.ERROR,
-        "The value agrees with its numerator and denominator (to the precision given)",
-    ),
-    "E22": (Severity.ERROR, "One row per indicator, area and period"),
-    "E23": (
-        Severity.ERROR,
-        f"The file is within a return's limits: at most {MAX_FILE_MB} MB, "
-        f"{MAX_ROWS:,} rows, {MAX_COLUMNS} columns, {MAX_CELLS:,} cells "
-        f"and {MAX_CELL_CHARS:,} characters a cell",
-    ),
-    "E24": (
-        Severity.ERROR,
-        "Nothing outside the return's table and header area (no other "
-        "sheet, no cell without a column heading or beyond the table)",
-    ),
-    "E25": (
-        Severity.ERROR,
-        "A workbook holds cells only: no macros, comments, pictures, "
-        "embedded files, page headers or footers, or named text",
-    ),
-    "E26": (Severity.ERROR, "Every column heading appears once"),
-    "E27": (Severity.ERROR, "A formula cell has its result saved"),
-    "E28": (
-        Severity.ERROR,
-        "A figure is possible for the area: a count is not above the "
-        "area's children, and no figure reaches a billion",
-    ),
-    "Q01": (
-        Severity.QUERY,
-        "A value is not far from last quarter's (for figures that follow "
-        "the school year, from the same quarter last year): a change of at "
-        "least half and at least 10 (2 weeks for waits), or 15 percentage "
-        "points",
-    ),
-    "Q02": (Severity.QUERY, "Parts add up to their total (plan categories against plans)"),
-    "Q03": (
-        Severity.QUERY,
-        "A numerator or denominator equals the figure it counts (e.g. the "
-        "re-referral rate's denominator against referrals)",
-    ),
-    "Q04": (Severity.QUERY, "Every indicator the agency reports has a figure"),
-    "Q05": (Severity.QUERY, "A year-to-date count does not fall within the year"),
-    "Q06": (
-        Severity.QUERY,
-        "A year-to-date count is not below the same day's count it includes (children in care "
-        "during the year against those in care on the last day)",
-    ),
-}
-
 # Rules whose refusal means the file seems to hold, or may hide, information about individual
 # children: E06 (what looks like a child's details), E24 (cells outside the return's table, such
 # as a hidden sheet or column) and E25 (comments, pictures, macros and other parts that hold
 # more than figures). Such a file is never kept, not even among refused files.
 CHILD_LEVEL_RULES = frozenset({"E06", "E24", "E25"})
-
-
-def rules_markdown() -> str:
-    """The rule book as the Markdown table docs/returns.md shows (`make docs` writes it there;
-    a test fails when the two differ)."""
-    lines = ["| code | kind | the rule |", "|---|---|---|"]
-    lines += [f"| {code} | {severity.value} | {text} |" for code, (severity, text) in RULES.items()]
-    return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
@@ -238,12 +145,12 @@ def validate(
             figures.append(figure)
     _check_duplicates(check, figures)
     if not figures and not errors(check.findings):
-        check.error(
-            "E03",
-            None,
-            "value",
-            "the return has no figures: every value cell is "
-            "blank. Fill in the value column and send it again.",
+        check.findings.append(
+            rules.empty(
+                check.raw.where(None, "value"),
+                "the return has no figures: every value cell is "
+                "blank. Fill in the value column and send it again.",
+            )
         )
     # queries about the figures that passed every check (one with an error is said once)
     erred_rows = {f.location.row for f in errors(check.findings)}
@@ -286,13 +193,13 @@ def _check_columns(check: _Checker) -> None:
     present = set(raw.columns) | set(raw.header)
     for column in TIDY_REQUIRED:
         if column not in present:
-            check.error(
-                "E04",
-                raw.header_row,
-                None,
-                f"there is no '{column}' column. Add it: "
-                f"a return needs the columns {', '.join(TIDY_REQUIRED)} (see the "
-                "template).",
+            check.findings.append(
+                rules.missing_column(
+                    raw.where(raw.header_row, None),
+                    f"there is no '{column}' column. Add it: "
+                    f"a return needs the columns {', '.join(TIDY_REQUIRED)} (see the "
+                    "template).",
+                )
             )
     for column in raw.columns:
         if column not in KNOWN_COLUMNS and not privacy.heading_looks_personal(column):
@@ -339,9 +246,7 @@ def _check_template_lists(check: _Checker, catalogue: Catalogue) -> None:
         if text in catalogue.indicators or text in catalogue.areas or _is_period(text):
             continue
         check.findings.append(
-            Finding(
-                Severity.ERROR,
-                "E24",
+            rules.outside_table(
                 location,
                 "this cell of the template's hidden drop-down "
                 "lists holds something that is not an indicator code, period or area code. Start "
@@ -384,8 +289,8 @@ def _check_agency(check: _Checker, catalogue: Catalogue) -> str | None:
         else:
             agencies.add(value)
     if len(agencies) > 1:
-        check.error(
-            "E08",
+        _not_one_agency(
+            check,
             None,
             "agency",
             f"the file names several agencies "
@@ -399,8 +304,8 @@ def _check_agency(check: _Checker, catalogue: Catalogue) -> str | None:
         if code in catalogue.indicators
     }
     if len(inferred) > 1:
-        check.error(
-            "E08",
+        _not_one_agency(
+            check,
             None,
             "indicator_code",
             "the file mixes indicators of several "
@@ -408,6 +313,13 @@ def _check_agency(check: _Checker, catalogue: Catalogue) -> str | None:
         )
         return None
     return inferred.pop() if inferred else None
+
+
+def _not_one_agency(
+    check: _Checker, row: int | None, column: str, message: str, indicator: str | None = None
+) -> None:
+    """E08: a return is one agency's; the file names several, or holds another's indicator."""
+    check.error("E08", row, column, message, indicator)
 
 
 def _codes(raw: RawReturn) -> list[str]:
@@ -459,8 +371,8 @@ def _check_indicator(check, n, code, catalogue, agency) -> Indicator | None:
         return None
     indicator = catalogue.indicators[code]
     if agency and indicator.agency != agency:
-        check.error(
-            "E08",
+        _not_one_agency(
+            check,
             n,
             "indicator_code",
             f"'{code}' is sent by "

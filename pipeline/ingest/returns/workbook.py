@@ -16,18 +16,20 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from posixpath import join, normpath
 from xml.parsers import expat
 
+from pipeline.ingest.returns import rules
 from pipeline.ingest.returns.contract import (
     MAX_CELL_CHARS,
     MAX_CELLS,
     MAX_PARTS,
     MAX_UNCOMPRESSED_BYTES,
 )
-from pipeline.ingest.returns.findings import Finding, Location, Severity
+from pipeline.ingest.returns.findings import Finding, Location
 
 # Parts an ordinary workbook saved by Excel or LibreOffice holds. Anything else is refused.
 ALLOWED_PARTS = re.compile(
@@ -87,7 +89,13 @@ BUILTIN_DATE_FORMATS = (
 class WorkbookRefused(Exception):
     """The workbook cannot be read, or holds something a return never holds."""
 
-    def __init__(self, rule: str, message: str, location: Location | None = None):
+    def __init__(
+        self,
+        rule: Callable[[Location, str], Finding],
+        message: str,
+        location: Location | None = None,
+    ):
+        """`rule`: the function that raises the rule broken (pipeline/ingest/returns/rules.py)."""
         super().__init__(message)
         self.rule, self.message, self.location = rule, message, location
 
@@ -117,7 +125,7 @@ class _Budget:
         self.unzipped += count
         if self.unzipped > MAX_UNCOMPRESSED_BYTES:
             raise WorkbookRefused(
-                "E23",
+                rules.over_limit,
                 f"the workbook unzips to more than "
                 f"{MAX_UNCOMPRESSED_BYTES // 2**20} MB, far more than a "
                 "quarterly return needs. Copy the figures into a fresh "
@@ -128,7 +136,7 @@ class _Budget:
         self.cells += 1
         if self.cells > MAX_CELLS:
             raise WorkbookRefused(
-                "E23",
+                rules.over_limit,
                 f"the workbook has more than {MAX_CELLS:,} cells "
                 "(counting every sheet, hidden or not), far more than a "
                 "quarterly return needs. Copy the figures into a fresh "
@@ -161,7 +169,7 @@ def read_workbook(file_name: str, content: bytes) -> Workbook:
 
 def _unreadable() -> WorkbookRefused:
     return WorkbookRefused(
-        "E01",
+        rules.unreadable,
         "the file is not a readable Excel workbook (.xlsx). Open it in "
         "Excel, save it as an .xlsx workbook and send it again.",
     )
@@ -172,7 +180,7 @@ def _check_parts(archive: zipfile.ZipFile) -> set[str]:
     infos = archive.infolist()
     if len(infos) > MAX_PARTS:
         raise WorkbookRefused(
-            "E23",
+            rules.over_limit,
             f"the workbook holds {len(infos):,} parts, far more than a "
             "quarterly return needs. Copy the figures into a fresh template "
             "and send that.",
@@ -190,7 +198,7 @@ def _check_parts(archive: zipfile.ZipFile) -> set[str]:
                 what, action = kind, remedy
                 break
         raise WorkbookRefused(
-            "E25",
+            rules.not_cells_only,
             f"the workbook holds {what}. A return holds figures in "
             f"cells only: {action}, save it and send it again.",
         )
@@ -338,7 +346,7 @@ class _WorkbookPart(_Handler):
             value = "".join(self._text).strip()
             if not REFERENCE.match(value) and not self._name.startswith("_xlnm."):
                 raise WorkbookRefused(
-                    "E25",
+                    rules.not_cells_only,
                     "the workbook has a defined name that holds text "
                     "or a formula, not a range of cells. A return holds "
                     "figures in cells only: delete the name (Formulas > Name "
@@ -465,7 +473,7 @@ class _SheetPart(_Handler):
             self._in = ""
             if HEADER_CODES.sub("", "".join(self._text)).strip():
                 raise WorkbookRefused(
-                    "E25",
+                    rules.not_cells_only,
                     "the sheet's page header or footer holds text. A "
                     "return holds figures in cells only: remove the header "
                     "and footer (Page Layout > Header & Footer) and send it "
@@ -485,9 +493,7 @@ class _SheetPart(_Handler):
         kind, raw = attrs.get("t", "n"), "".join(self._value)
         if self._formula and not raw and kind != "inlineStr":
             self.problems.append(
-                Finding(
-                    Severity.ERROR,
-                    "E27",
+                rules.formula_without_result(
                     where,
                     "this cell has a formula but no saved result, so "
                     "its figure cannot be read. Open the file in Excel, let it calculate, save it "
@@ -500,7 +506,7 @@ class _SheetPart(_Handler):
             return
         if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
             raise WorkbookRefused(
-                "E23",
+                rules.over_limit,
                 f"a cell holds more than {MAX_CELL_CHARS:,} characters. "
                 "Write a shorter note: a return holds figures and short "
                 "notes only.",
