@@ -13,7 +13,7 @@ DOCS = Path(__file__).resolve().parent
 
 
 def _rules() -> str:
-    from pipeline.ingest.returns.validate import rules_markdown
+    from pipeline.ingest.returns.rules import rules_markdown
 
     return rules_markdown()
 

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
-RESULTS = ROOT / "benchmarks" / "results"
+RESULTS = ROOT / "perf" / "results"
 AS_OF = "2026-11-22"
 SCALES = {  # name -> (areas, quarters, runs); None areas means the shipped sample returns
     "sample": (None, 22, 3),
@@ -283,7 +283,8 @@ def main() -> None:
     chosen = os.environ.get("SCALES")
     scales = {n: s for n, s in SCALES.items() if not chosen or n in chosen.split(",")}
     results = {name: measure(name, *scale) for name, scale in scales.items()}
-    RESULTS.mkdir(exist_ok=True)
+    print_table(results)  # first: a run of many minutes is never lost to a folder missing
+    RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"scale-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(
         json.dumps(
@@ -296,7 +297,6 @@ def main() -> None:
             indent=2,
         )
     )
-    print_table(results)
     print(f"\nWritten to {out}")
 
 

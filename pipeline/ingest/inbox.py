@@ -33,8 +33,8 @@ import duckdb
 
 from pipeline.core import paths
 from pipeline.ingest.load import FileOutcome, load_returns
+from pipeline.ingest.returns import rules
 from pipeline.ingest.returns.findings import Finding, Location, errors
-from pipeline.ingest.returns.reader import unreadable
 from pipeline.ingest.returns.validate import CHILD_LEVEL_RULES
 
 LOADED, REFUSED, LEFT, DELETED = "loaded", "refused", "left", "deleted"
@@ -281,7 +281,7 @@ def _not_a_file(path: Path) -> str:
 
 
 def _e01(name: str, message: str) -> Finding:
-    return unreadable(Location(name), message + ".")
+    return rules.unreadable(Location(name), message + ".")
 
 
 def _machine_failure(exc: Exception) -> bool:

@@ -20,9 +20,10 @@ from pipeline.core import paths
 from pipeline.core.catalogue import Catalogue, load_catalogue
 from pipeline.core.periods import Quarter
 from pipeline.ingest import archive, warehouse
+from pipeline.ingest.returns import rules
 from pipeline.ingest.returns.contract import MAX_FILE_BYTES
 from pipeline.ingest.returns.findings import Finding, Location, queries
-from pipeline.ingest.returns.reader import RawReturn, UnreadableReturn, read_return, unreadable
+from pipeline.ingest.returns.reader import RawReturn, UnreadableReturn, read_return
 from pipeline.ingest.returns.validate import ValidatedReturn, refused_file, validate
 
 SUBMISSION_COLUMNS = pa.schema(
@@ -210,7 +211,7 @@ def _validate_all(con, files, contents, catalogue, today) -> list[FileOutcome]:
 
 def _read(path: Path, content: bytes | None) -> RawReturn | Finding:
     if content is None and not path.is_file():
-        return unreadable(
+        return rules.unreadable(
             Location(path.name), f"there is no file at {path}. Check the name and folder."
         )
     try:

@@ -3,19 +3,17 @@ from. Reading never judges the figures: that is validation's job. A file that ca
 at all, or passes a limit of the return contract (size, rows, columns, cells), raises
 UnreadableReturn with the finding that says why, as soon as the limit is passed. Every cell of
 the file, wherever it is, is kept for the privacy rule; cells outside the template's areas are
-findings of their own.
-
-The rules met while reading (E01-E04, E23-E27) are each raised by one function below, named in
-the rule book (validate.RULES); a rule that stops the checks says so in its message."""
+findings of their own."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pipeline.ingest.returns import rules
 from pipeline.ingest.returns.contract import (
     FROM_HEADER,
     HEADER_AREA_COLUMNS,
@@ -29,19 +27,10 @@ from pipeline.ingest.returns.contract import (
     MAX_LINES,
     MAX_ROWS,
     RETURN_SHEET,
-    TIDY_REQUIRED,
     normalise_header,
 )
-from pipeline.ingest.returns.findings import Finding, Location, Severity
-from pipeline.ingest.returns.workbook import (
-    NotAWorkbook,
-    Sheet,
-    WorkbookHoldsMore,
-    WorkbookRefused,
-    WorkbookTooLarge,
-    letter,
-    read_workbook,
-)
+from pipeline.ingest.returns.findings import Finding, Location
+from pipeline.ingest.returns.workbook import Sheet, WorkbookRefused, letter, read_workbook
 
 HEADER_SEARCH_ROWS = 30  # the template's header area and table header sit near the top
 
@@ -87,125 +76,31 @@ class RawReturn:
         return Location(self.file_name, self.sheet, row, label)
 
 
-# --- The rules met while reading: each code is raised in one function --------------------------
+def _refuse(path: Path, rule: Callable[[Location, str], Finding], message: str) -> UnreadableReturn:
+    """The file refused as a whole, by the rule's function (pipeline/ingest/returns/rules.py)."""
+    return UnreadableReturn(rule(Location(path.name), message))
 
 
-# Said by a finding after which the rows cannot be read as the return's figures (E04, E26).
-NOT_CHECKED_FURTHER = " The figures were not checked further until this is put right."
-
-
-def _stops(message: str, why: str) -> str:
-    """A problem after which nothing else is checked says so, and why (so a sender is not
-    surprised by new errors once it is put right)."""
-    return f"{message} Nothing else in the file was checked, because {why}."
-
-
-def unreadable(location: Location, message: str) -> Finding:
-    """E01: not a file that can be read as a return."""
-    return Finding(Severity.ERROR, "E01", location, _stops(message, "it could not be read"))
-
-
-def not_utf8(location: Location) -> Finding:
-    """E02: a CSV file in another encoding would have its text misread."""
-    return Finding(
-        Severity.ERROR,
-        "E02",
-        location,
-        _stops(
-            "the file is not saved as UTF-8 text. In Excel use Save As > 'CSV UTF-8 (comma "
-            "delimited)' and send it again.",
-            "its text cannot be read safely",
-        ),
-    )
-
-
-def empty(location: Location, message: str, *, stops: bool = True) -> Finding:
-    """E03: nothing to load. An empty file stops the checks; a table whose value cells are all
-    blank has been checked through."""
-    if stops:
-        message = _stops(message, "there is nothing in it to check")
-    return Finding(Severity.ERROR, "E03", location, message)
-
-
-def missing_column(location: Location, column: str | None) -> Finding:
-    """E04: without a required column (or any table at all) the figures cannot be read, so they
-    are not checked; everything else in the file still is, unless no table was found."""
-    if column is None:
-        message = _stops(
-            "no table with an 'indicator_code' column was found in the first "
-            f"{HEADER_SEARCH_ROWS} rows. Start from the template made by 'pqa template AGENCY'.",
-            "without that table there are no figures to check",
-        )
-    else:
-        message = (
-            f"there is no '{column}' column. Add it: a return needs the columns "
-            f"{', '.join(TIDY_REQUIRED)} (see the template). Without it the rows cannot be "
-            "read as figures." + NOT_CHECKED_FURTHER
-        )
-    return Finding(Severity.ERROR, "E04", location, message)
-
-
-def too_large(location: Location, message: str) -> Finding:
-    """E23: past a limit of the return contract, a file is not read any further."""
-    return Finding(
-        Severity.ERROR,
-        "E23",
-        location,
-        _stops(message, "a file past a return's limits is not read any further"),
-    )
-
-
-def outside(location: Location, message: str | None = None) -> Finding:
-    """E24: something where a return has nothing (a cell beyond the table, another sheet, a
-    stray entry in the template's lists). Its content is never repeated: it may be about a
-    child."""
-    return Finding(
-        Severity.ERROR,
-        "E24",
-        location,
-        message
-        or "this cell is outside the return's table "
-        "(it has no column heading, or lies beyond the table or on another sheet). "
-        "Delete it, or move a figure into the table, and send the return again.",
-    )
-
-
-def holds_more_than_cells(location: Location, message: str) -> Finding:
-    """E25: a workbook with macros, comments, pictures and the like is not opened further, in
-    case those parts hold a child's details."""
-    return Finding(
-        Severity.ERROR,
-        "E25",
-        location,
-        _stops(message, "its other parts may hold a child's details and are not opened"),
-    )
-
-
-def formula_without_result(location: Location) -> Finding:
-    """E27: a formula cell saved without its result has no figure to read."""
-    return Finding(
-        Severity.ERROR,
-        "E27",
-        location,
-        "this cell has a formula but no saved result, so its figure cannot be read. Open the "
-        "file in Excel, let it calculate, save it and send it again (or type the figure in).",
-    )
-
-
-# Which rule a workbook's refusal breaks.
-WORKBOOK_REFUSALS: dict[type[WorkbookRefused], Callable[[Location, str], Finding]] = {
-    NotAWorkbook: unreadable,
-    WorkbookTooLarge: too_large,
-    WorkbookHoldsMore: holds_more_than_cells,
-}
-
-
-def _refuse(path: Path, finding_for: Callable[[Location, str], Finding], message: str):
-    return UnreadableReturn(finding_for(Location(path.name), message))
+# Said by every refusal while reading: the sender should expect the other checks next time.
+NOT_READ_FURTHER = (
+    " Nothing else in the file was checked, because it was refused while being read: check it "
+    "again once this is put right."
+)
 
 
 def read_return(path: Path, content: bytes | None = None) -> RawReturn:
-    """Read the file at `path` (or its `content`, when the caller has read it already)."""
+    """Read the file at `path` (or its `content`, when the caller has read it already). A file
+    refused while being read says that nothing else in it was checked."""
+    try:
+        return _read_return(path, content)
+    except UnreadableReturn as exc:
+        finding = exc.finding
+        raise UnreadableReturn(
+            replace(finding, message=finding.message + NOT_READ_FURTHER)
+        ) from None
+
+
+def _read_return(path: Path, content: bytes | None) -> RawReturn:
     suffix = path.suffix.lower()
     if content is None:
         try:
@@ -214,19 +109,21 @@ def read_return(path: Path, content: bytes | None = None) -> RawReturn:
             content = path.read_bytes()
         except OSError as exc:
             raise _refuse(
-                path, unreadable, f"the file could not be opened ({exc.strerror})."
+                path, rules.unreadable, f"the file could not be opened ({exc.strerror})."
             ) from None
     if len(content) > MAX_FILE_BYTES:
         raise _too_large(path, len(content))
     if not content.strip():
-        raise _refuse(path, empty, "the file is empty. Send the return with its figures filled in.")
+        raise _refuse(
+            path, rules.empty, "the file is empty. Send the return with its figures filled in."
+        )
     if suffix == ".csv":
         return _read_csv(path, content)
     if suffix == ".xlsx":
         return _read_xlsx(path, content)
     raise _refuse(
         path,
-        unreadable,
+        rules.unreadable,
         f"'{suffix or 'no extension'}' files are not returns. Send an Excel workbook (.xlsx) made "
         "from the template, or a CSV file (.csv).",
     )
@@ -235,7 +132,7 @@ def read_return(path: Path, content: bytes | None = None) -> RawReturn:
 def _too_large(path: Path, size: int) -> UnreadableReturn:
     return _refuse(
         path,
-        too_large,
+        rules.over_limit,
         f"the file is {size / 2**20:,.1f} MB; a return is at most "
         f"{MAX_FILE_MB} MB. Check it is the right file: a quarterly return of "
         "aggregate figures is a few kilobytes.",
@@ -246,14 +143,14 @@ def _read_csv(path: Path, content: bytes) -> RawReturn:
     if content.startswith(b"PK\x03\x04") or b"\x00" in content[:4096]:
         raise _refuse(
             path,
-            unreadable,
+            rules.unreadable,
             "this is not a CSV text file (it looks like a workbook or "
             "another binary file). Save it as 'CSV UTF-8 (comma delimited)'.",
         )
     if b"\x00" in content:
         line = content[: content.index(b"\x00")].count(b"\n") + 1
         raise UnreadableReturn(
-            unreadable(
+            rules.unreadable(
                 Location(path.name, row=line),
                 "this line holds a NUL character, which no text file has: the file is damaged or "
                 "not a CSV. Save it again as 'CSV UTF-8 (comma delimited)' and send it again.",
@@ -263,12 +160,18 @@ def _read_csv(path: Path, content: bytes) -> RawReturn:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = content[: exc.start].count(b"\n") + 1
-        raise UnreadableReturn(not_utf8(Location(path.name, row=line))) from None
+        raise UnreadableReturn(
+            rules.not_utf8(
+                Location(path.name, row=line),
+                "the file is not saved as UTF-8 text. In Excel use Save As > 'CSV UTF-8 (comma "
+                "delimited)' and send it again.",
+            )
+        ) from None
     records = _csv_records(path, text)
     if not records:
         raise _refuse(
             path,
-            empty,
+            rules.empty,
             "the file has no rows, only blank cells. Send the return with its figures filled in.",
         )
     header_line, header_cells = records[0]
@@ -282,7 +185,7 @@ def _read_csv(path: Path, content: bytes) -> RawReturn:
             if name:
                 row.setdefault(name, cell.strip())  # a repeated heading never wins (E26)
             elif cell.strip():
-                problems.append(outside(Location(path.name, None, line, f"{j + 1} (no heading)")))
+                problems.append(_outside(Location(path.name, None, line, f"{j + 1} (no heading)")))
         rows.append(RawRow(line, {name: row.get(name, "") for name in header if name}))
     all_cells = [
         (
@@ -360,18 +263,26 @@ def _csv_records(path: Path, text: str) -> list[tuple[int, list[str]]]:
             start,
             "this line cannot be read as CSV (a cell is far too long "
             "or a quotation mark is not closed). Correct it and send it again.",
-            unreadable,
+            rules.unreadable,
         ) from None
     return records
 
 
 def _refuse_at(
-    path: Path,
-    line: int,
-    message: str,
-    finding_for: Callable[[Location, str], Finding] = too_large,
+    path: Path, line: int, message: str, rule: Callable[[Location, str], Finding] = rules.over_limit
 ) -> UnreadableReturn:
-    return UnreadableReturn(finding_for(Location(path.name, row=line), message))
+    return UnreadableReturn(rule(Location(path.name, row=line), message))
+
+
+def _outside(location: Location) -> Finding:
+    """A filled cell where a return has nothing: its content is never repeated (it may be
+    about a child)."""
+    return rules.outside_table(
+        location,
+        "this cell is outside the return's table "
+        "(it has no column heading, or lies beyond the table or on another sheet). "
+        "Delete it, or move a figure into the table, and send the return again.",
+    )
 
 
 def _duplicate_headings(
@@ -382,13 +293,10 @@ def _duplicate_headings(
     for name, label in zip(header, labels):
         if name and name in seen:
             found.append(
-                Finding(
-                    Severity.ERROR,
-                    "E26",
+                rules.heading_twice(
                     Location(file_name, sheet, row, label),
-                    f"the heading '{name}' appears twice. Keep one column '{name}' and delete "
-                    "or rename the other: with two, it is not clear which holds the figures."
-                    + NOT_CHECKED_FURTHER,
+                    f"the heading '{name}' appears twice. Keep one column "
+                    f"'{name}' and delete or rename the other.",
                 )
             )
         seen.add(name)
@@ -399,10 +307,7 @@ def _read_xlsx(path: Path, content: bytes) -> RawReturn:
     try:
         book = read_workbook(path.name, content)
     except WorkbookRefused as exc:
-        finding_for = WORKBOOK_REFUSALS[type(exc)]
-        raise UnreadableReturn(
-            finding_for(exc.location or Location(path.name), exc.message)
-        ) from None
+        raise UnreadableReturn(exc.rule(exc.location or Location(path.name), exc.message)) from None
     all_cells = [
         (Location(path.name, sheet.title, r, letter(c)), value)
         for sheet in book.sheets
@@ -414,8 +319,7 @@ def _read_xlsx(path: Path, content: bytes) -> RawReturn:
     header_cells = grid[header_row]
     columns = [normalise_header(header_cells.get(c)) for c in range(1, max(header_cells) + 1)]
     letters = {name: letter(i + 1) for i, name in reversed(list(enumerate(columns))) if name}
-    problems = [formula_without_result(where) for where in book.formulas_without_result]
-    problems += _duplicate_headings(
+    problems = book.problems + _duplicate_headings(
         path.name,
         sheet.title,
         header_row,
@@ -432,7 +336,7 @@ def _read_xlsx(path: Path, content: bytes) -> RawReturn:
         if any(v not in (None, "") for v in cells.values()):
             rows.append(RawRow(number, cells))
     problems += [
-        outside(Location(path.name, sheet.title, r, letter(c)))
+        _outside(Location(path.name, sheet.title, r, letter(c)))
         for (r, c) in sorted(sheet.cells)
         if not _in_template_area(r, c, header_row, columns)
     ]
@@ -448,7 +352,7 @@ def _read_xlsx(path: Path, content: bytes) -> RawReturn:
         else:
             r, c = min(other.cells)
             problems.append(
-                outside(
+                rules.outside_table(
                     Location(path.name, other.title, r, letter(c)),
                     f"this sheet holds {len(other.cells):,} filled cell(s), and a return has only "
                     f"its '{RETURN_SHEET}' sheet. Delete the sheet (or its cells) and send the "
@@ -498,8 +402,16 @@ def _find_table(path: Path, sheets: list[Sheet]) -> tuple[Sheet, int]:
             if normalise_header(value) == "indicator_code":
                 return sheet, r
     if not any(sheet.cells for sheet in sheets):
-        raise _refuse(path, empty, "the workbook is empty. Fill in the template and send it again.")
-    raise UnreadableReturn(missing_column(Location(path.name, order[0].title), None))
+        raise _refuse(
+            path, rules.empty, "the workbook is empty. Fill in the template and send it again."
+        )
+    raise UnreadableReturn(
+        rules.missing_column(
+            Location(path.name, order[0].title),
+            "no table with an 'indicator_code' column was found in the first "
+            f"{HEADER_SEARCH_ROWS} rows. Start from the template made by 'pqa template AGENCY'.",
+        )
+    )
 
 
 def _header_area(

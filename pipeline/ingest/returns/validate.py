@@ -10,31 +10,18 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import NamedTuple
 
 from pipeline.core.catalogue import SCALE, Catalogue, Indicator
 from pipeline.core.periods import PeriodError, Quarter
-from pipeline.ingest.returns import privacy
+from pipeline.ingest.returns import privacy, rules
 from pipeline.ingest.returns.contract import (
     KNOWN_COLUMNS,
-    MAX_CELL_CHARS,
-    MAX_CELLS,
-    MAX_COLUMNS,
     MAX_FIGURE,
-    MAX_FILE_MB,
-    MAX_ROWS,
     RATIO_COLUMNS,
     TIDY_REQUIRED,
 )
 from pipeline.ingest.returns.findings import Finding, Severity, capped, errors
-from pipeline.ingest.returns.reader import (  # NOT_CHECKED_FURTHER: what blocking findings say
-    NOT_CHECKED_FURTHER,  # noqa: F401
-    RawReturn,
-    RawRow,
-    empty,
-    missing_column,
-    outside,
-)
+from pipeline.ingest.returns.reader import RawReturn, RawRow
 
 AREA_CODE = re.compile(r"^[EW]\d{8}$")
 # What the contract calls a number: ASCII digits, one optional decimal point, commas only as
@@ -45,222 +32,18 @@ NUMBER = re.compile(r"^-?(\d+(\.\d+)?|\.\d+|\d{1,3}(,\d{3})+(\.\d+)?)$", re.ASCI
 # (area_code, indicator_code, period label) -> value already held for that figure.
 History = Mapping[tuple[str, str, str], float]
 
-
-class Rule(NamedTuple):
-    """One rule of the rule book. Each rule's findings are made in one function, which the
-    rule names ('reader.unreadable', 'validate._number'; a test walks the source and fails if a
-    rule code is raised anywhere else)."""
-
-    severity: Severity
-    text: str  # what the rule checks, as the rule table in docs/returns.md shows it
-    raised_by: str  # module.function in pipeline/ingest/returns/ that makes its findings
-    # True when its messages repeat what a cell holds: in a file that seems to hold a child's
-    # details they are given in the rule book's words instead (see _without_cell_content).
-    quotes_cells: bool = False
-    # True when, after it, the rows cannot be read as the return's figures: they are not
-    # checked, and its message says so (NOT_CHECKED_FURTHER, or "Nothing else in the file...").
-    blocks: bool = False
-
-
-# The rule book: code -> rule. The rule table in docs/returns.md is generated from here.
-RULES: dict[str, Rule] = {
-    "E01": Rule(
-        Severity.ERROR,
-        "The file is a readable Excel workbook (.xlsx) or CSV file",
-        "reader.unreadable",
-        blocks=True,
-    ),
-    "E02": Rule(
-        Severity.ERROR, "A CSV file is saved as UTF-8 text", "reader.not_utf8", blocks=True
-    ),
-    "E03": Rule(
-        Severity.ERROR, "The file is not empty: it has at least one figure", "reader.empty"
-    ),
-    "E04": Rule(
-        Severity.ERROR, "Every required column is there", "reader.missing_column", blocks=True
-    ),
-    "E05": Rule(
-        Severity.ERROR,
-        "No column outside the return contract",
-        "validate._check_columns",
-        quotes_cells=True,
-    ),
-    "E06": Rule(
-        Severity.ERROR,
-        "Nothing looks like child-level data: no column headed for names, "
-        "dates of birth, addresses or ids; no NHS or pupil number, postcode "
-        "or date in any cell (names in free text are not detected)",
-        "validate._check_child_level_data",
-    ),
-    "E07": Rule(
-        Severity.ERROR,
-        "The agency is one the partnership knows",
-        "validate._check_agency",
-        quotes_cells=True,
-    ),
-    "E08": Rule(
-        Severity.ERROR,
-        "Every indicator belongs to the agency sending the return",
-        "validate._other_agency",
-    ),
-    "E09": Rule(
-        Severity.ERROR,
-        "Every indicator code is in the catalogue",
-        "validate._check_indicator",
-        quotes_cells=True,
-    ),
-    "E10": Rule(
-        Severity.ERROR,
-        "The area code is an ONS local authority code such as E06000046",
-        "validate._check_area",
-        quotes_cells=True,
-    ),
-    "E11": Rule(
-        Severity.ERROR,
-        "The area code is a local authority the product knows",
-        "validate._check_area",
-        quotes_cells=True,
-    ),
-    "E12": Rule(
-        Severity.ERROR,
-        "The period is written like '2024-25 Q3'",
-        "validate._check_period",
-        quotes_cells=True,
-    ),
-    "E13": Rule(Severity.ERROR, "The period is not in the future", "validate._check_period"),
-    "E14": Rule(Severity.ERROR, "The period has ended", "validate._check_period"),
-    "E15": Rule(
-        Severity.ERROR,
-        "Each value, numerator and denominator is a number",
-        "validate._number",
-        quotes_cells=True,
-    ),
-    "E16": Rule(Severity.ERROR, "No figure is negative", "validate._number", quotes_cells=True),
-    "E17": Rule(
-        Severity.ERROR,
-        "A count is a whole number",
-        "validate._check_value_for_kind",
-        quotes_cells=True,
-    ),
-    "E18": Rule(
-        Severity.ERROR,
-        "A proportion is between 0 and 100",
-        "validate._check_value_for_kind",
-        quotes_cells=True,
-    ),
-    "E19": Rule(
-        Severity.ERROR,
-        "Proportions, rates and durations give their numerator and denominator",
-        "validate._check_value_for_kind",
-    ),
-    "E20": Rule(
-        Severity.ERROR,
-        "A numerator is not above its denominator, which is not zero",
-        "validate._check_value_for_kind",
-        quotes_cells=True,
-    ),
-    "E21": Rule(
-        Severity.ERROR,
-        "The value agrees with its numerator and denominator (to the precision given)",
-        "validate._check_value_for_kind",
-        quotes_cells=True,
-    ),
-    "E22": Rule(
-        Severity.ERROR, "One row per indicator, area and period", "validate._check_duplicates"
-    ),
-    "E23": Rule(
-        Severity.ERROR,
-        f"The file is within a return's limits: at most {MAX_FILE_MB} MB, "
-        f"{MAX_ROWS:,} rows, {MAX_COLUMNS} columns, {MAX_CELLS:,} cells "
-        f"and {MAX_CELL_CHARS:,} characters a cell",
-        "reader.too_large",
-        blocks=True,
-    ),
-    "E24": Rule(
-        Severity.ERROR,
-        "Nothing outside the return's table and header area (no other "
-        "sheet, no cell without a column heading or beyond the table)",
-        "reader.outside",
-    ),
-    "E25": Rule(
-        Severity.ERROR,
-        "A workbook holds cells only: no macros, comments, pictures, "
-        "embedded files, page headers or footers, or named text",
-        "reader.holds_more_than_cells",
-        blocks=True,
-    ),
-    "E26": Rule(
-        Severity.ERROR,
-        "Every column heading appears once",
-        "reader._duplicate_headings",
-        quotes_cells=True,
-        blocks=True,
-    ),
-    "E27": Rule(
-        Severity.ERROR, "A formula cell has its result saved", "reader.formula_without_result"
-    ),
-    "E28": Rule(
-        Severity.ERROR,
-        "A figure is possible for the area: a count is not above the "
-        "area's children, and no figure reaches a billion",
-        "validate._possible",
-        quotes_cells=True,
-    ),
-    "Q01": Rule(
-        Severity.QUERY,
-        "A value is not far from last quarter's (for figures that follow "
-        "the school year, from the same quarter last year): a change of at "
-        "least half and at least 10 (2 weeks for waits), or 15 percentage "
-        "points",
-        "validate._far_from_last_quarter",
-        quotes_cells=True,
-    ),
-    "Q02": Rule(
-        Severity.QUERY,
-        "Parts add up to their total (plan categories against plans)",
-        "validate._parts_against_total",
-        quotes_cells=True,
-    ),
-    "Q03": Rule(
-        Severity.QUERY,
-        "A numerator or denominator equals the figure it counts (e.g. the "
-        "re-referral rate's denominator against referrals)",
-        "validate._ratio_against_counts",
-        quotes_cells=True,
-    ),
-    "Q04": Rule(
-        Severity.QUERY,
-        "Every indicator the agency reports has a figure",
-        "validate._indicators_missing",
-    ),
-    "Q05": Rule(
-        Severity.QUERY,
-        "A year-to-date count does not fall within the year",
-        "validate._year_to_date_falls",
-        quotes_cells=True,
-    ),
-    "Q06": Rule(
-        Severity.QUERY,
-        "A year-to-date count is not below the same day's count it includes (children in care "
-        "during the year against those in care on the last day)",
-        "validate._year_to_date_below_snapshot",
-        quotes_cells=True,
-    ),
-}
-
 # Rules whose refusal means the file seems to hold, or may hide, information about individual
 # children: E06 (what looks like a child's details), E24 (cells outside the return's table, such
 # as a hidden sheet or column) and E25 (comments, pictures, macros and other parts that hold
 # more than figures). Such a file is never kept, not even among refused files.
 CHILD_LEVEL_RULES = frozenset({"E06", "E24", "E25"})
-
-
-def rules_markdown() -> str:
-    """The rule book as the Markdown table docs/returns.md shows (`make docs` writes it there;
-    a test fails when the two differ)."""
-    lines = ["| code | kind | the rule |", "|---|---|---|"]
-    lines += [f"| {code} | {rule.severity.value} | {rule.text} |" for code, rule in RULES.items()]
-    return "\n".join(lines) + "\n"
+# Rules whose messages repeat what a cell holds (a typed code, area, period, figure or heading).
+# In a file that seems to hold a child's details they give the rule book's words instead (a
+# name typed beside a date of birth is not detected on its own): see _without_cell_content.
+QUOTES_CELLS = frozenset(
+    {"E05", "E07", "E09", "E10", "E11", "E12", "E15", "E16", "E17", "E18", "E20", "E21", "E26",
+     "E28", "Q01", "Q02", "Q03", "Q05", "Q06"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -337,21 +120,28 @@ class _Checker:
             self._add(Severity.QUERY, rule, self.raw.where(None, column), message, None, about)
 
 
+# Problems after which the rows cannot be read as the return's figures: the file could not be
+# read (E01, E02) or was cut off at a limit (E23), or its columns are missing or ambiguous (E04,
+# E26). Every other problem is reported together with all the rest, in one pass.
+BLOCKING_RULES = frozenset({"E01", "E02", "E04", "E23", "E26"})
+NOT_CHECKED_FURTHER = " The figures were not checked further until this is put right."
+
+
 def validate(
     raw: RawReturn, catalogue: Catalogue, today: date, history: History | None = None
 ) -> ValidatedReturn:
-    """Every problem the file has, in one pass: a sender should not correct one error only to
-    meet the next. Only a blocking problem (a required column missing, a heading twice) stops
-    the figures' checks, and its message says so; everything else is checked either way."""
+    """Every problem the file has, in one pass: its structure, anything that looks like
+    child-level data, then every row (those holding a child's details too) and the queries on
+    the figures of rows with no error. Only a blocking problem (BLOCKING_RULES) stops the
+    figures' checks, and says so."""
     check = _Checker(raw)
     check.findings += raw.problems
     _check_columns(check)
     _check_child_level_data(check)
     _check_template_lists(check, catalogue)
+    blocked = any(f.rule in BLOCKING_RULES for f in errors(check.findings))
     agency, figures = None, []
-    # A blocking finding (a column missing or given twice) says itself that the figures were
-    # not checked: the rows cannot be read as the return's.
-    if not any(RULES[f.rule].blocks for f in check.findings):
+    if not blocked:
         agency = _check_agency(check, catalogue)
         for row in raw.rows:
             figure = _check_row(check, row, catalogue, agency, today)
@@ -360,15 +150,14 @@ def validate(
         _check_duplicates(check, figures)
         if not any(_filled(row) for row in raw.rows):
             check.findings.append(
-                empty(
-                    raw.where(None, "value"),
-                    "the return has no figures: every value cell is blank. Fill in the value "
-                    "column and send it again.",
-                    stops=False,
+                rules.empty(
+                    check.raw.where(None, "value"),
+                    "the return has no figures: every value cell is "
+                    "blank. Fill in the value column and send it again.",
                 )
             )
         _run_queries(check, figures, catalogue, agency, history or {})
-    findings = check.findings
+    findings = _said_stopped(check.findings) if blocked else check.findings
     if any(f.rule in CHILD_LEVEL_RULES for f in findings):
         findings = [_without_cell_content(f) for f in findings]
     # The template's header cells are shared by every row: report each problem there once.
@@ -376,23 +165,30 @@ def validate(
     return ValidatedReturn(raw, raw.file_name, agency, figures, capped(every), every)
 
 
+def _said_stopped(findings: list[Finding]) -> list[Finding]:
+    """A blocking finding says that the figures were not checked."""
+    return [
+        replace(f, message=f.message + NOT_CHECKED_FURTHER) if f.rule in BLOCKING_RULES else f
+        for f in findings
+    ]
+
+
 def _without_cell_content(finding: Finding) -> Finding:
-    """In a file that seems to hold a child's details, no message repeats what any cell holds
-    (a name beside a date of birth is not detected on its own): a finding whose message would
-    quote a cell is given in the rule book's words, with where it is."""
-    rule = RULES[finding.rule]
-    if not rule.quotes_cells:
+    """In a file that seems to hold a child's details, no message repeats what any cell holds:
+    a finding whose message would quote a cell gives the rule book's words, with where it is."""
+    if finding.rule not in QUOTES_CELLS:
         return finding
+    text = rules.RULES[finding.rule][1]
     if finding.severity is Severity.ERROR:
         message = (
-            f"this breaks the rule '{rule.text}'. What the cell holds is not repeated here, "
+            f"this breaks the rule '{text}'. What the cell holds is not repeated here, "
             "because the file seems to hold a child's details: correct it as you remove them, "
             "and send the return again."
         )
         # An error's indicator code may be what was typed (E09), not a code of the catalogue.
         return replace(finding, message=message, indicator_code=None)
     message = (
-        f"this is a query under the rule '{rule.text}'. The figures are not repeated here, "
+        f"this is a query under the rule '{text}'. The figures are not repeated here, "
         "because the file seems to hold a child's details: check them as you remove those "
         "details."
     )
@@ -405,9 +201,16 @@ def _without_cell_content(finding: Finding) -> Finding:
 def _check_columns(check: _Checker) -> None:
     raw = check.raw
     present = set(raw.columns) | set(raw.header)
-    missing = [column for column in TIDY_REQUIRED if column not in present]
-    for column in missing:
-        check.findings.append(missing_column(raw.where(raw.header_row, None), column))
+    for column in TIDY_REQUIRED:
+        if column not in present:
+            check.findings.append(
+                rules.missing_column(
+                    raw.where(raw.header_row, None),
+                    f"there is no '{column}' column. Add it: "
+                    f"a return needs the columns {', '.join(TIDY_REQUIRED)} (see the "
+                    "template).",
+                )
+            )
     for column in raw.columns:
         if column not in KNOWN_COLUMNS and not privacy.heading_looks_personal(column):
             check.error(
@@ -453,7 +256,7 @@ def _check_template_lists(check: _Checker, catalogue: Catalogue) -> None:
         if text in catalogue.indicators or text in catalogue.areas or _is_period(text):
             continue
         check.findings.append(
-            outside(
+            rules.outside_table(
                 location,
                 "this cell of the template's hidden drop-down "
                 "lists holds something that is not an indicator code, period or area code. Start "
@@ -496,8 +299,13 @@ def _check_agency(check: _Checker, catalogue: Catalogue) -> str | None:
         else:
             agencies.add(value)
     if len(agencies) > 1:
-        named = ", ".join(sorted(agencies))
-        _other_agency(check, None, "agency", f"the file names several agencies ({named})")
+        _not_one_agency(
+            check,
+            None,
+            "agency",
+            f"the file names several agencies "
+            f"({', '.join(sorted(agencies))}). Send one file per agency.",
+        )
     if agencies:
         return sorted(agencies)[0]
     inferred = {
@@ -506,23 +314,22 @@ def _check_agency(check: _Checker, catalogue: Catalogue) -> str | None:
         if code in catalogue.indicators
     }
     if len(inferred) > 1:
-        mixed = f"the file mixes indicators of several agencies ({', '.join(sorted(inferred))})"
-        _other_agency(check, None, "indicator_code", mixed)
+        _not_one_agency(
+            check,
+            None,
+            "indicator_code",
+            "the file mixes indicators of several "
+            f"agencies ({', '.join(sorted(inferred))}). Send one file per agency.",
+        )
         return None
     return inferred.pop() if inferred else None
 
 
-def _other_agency(
-    check: _Checker, row: int | None, column: str, what: str, indicator: str | None = None
+def _not_one_agency(
+    check: _Checker, row: int | None, column: str, message: str, indicator: str | None = None
 ) -> None:
-    """E08: one file, one agency. `what` says whose figures are mixed; a whole file is sent
-    again per agency, a stray row is removed."""
-    action = (
-        "Send one file per agency."
-        if row is None
-        else "Remove the row, or send it in that agency's return."
-    )
-    check.error("E08", row, column, f"{what}. {action}", indicator)
+    """E08: a return is one agency's; the file names several, or holds another's indicator."""
+    check.error("E08", row, column, message, indicator)
 
 
 def _codes(raw: RawReturn) -> list[str]:
@@ -579,11 +386,16 @@ def _check_indicator(check, n, code, catalogue, agency) -> Indicator | None:
         return None
     indicator = catalogue.indicators[code]
     if agency and indicator.agency != agency:
-        sent_by = (
-            f"'{code}' is sent by {catalogue.agencies[indicator.agency].lower()}, not by "
-            f"{catalogue.agencies[agency].lower()}"
+        _not_one_agency(
+            check,
+            n,
+            "indicator_code",
+            f"'{code}' is sent by "
+            f"{catalogue.agencies[indicator.agency].lower()}, not by "
+            f"{catalogue.agencies[agency].lower()}. Remove the row, or send it in "
+            f"that agency's return.",
+            code,
         )
-        _other_agency(check, n, "indicator_code", sent_by, code)
     return indicator
 
 
@@ -834,7 +646,7 @@ def _check_duplicates(check: _Checker, figures: list[Figure]) -> None:
 
 def _run_queries(check, figures, catalogue, agency, history: History) -> None:
     """The queries, also on a refused file (so its sender meets them in the same pass), about
-    the rows that have no error: a query about a figure in error would say the same again."""
+    the rows with no error: a query about a figure in error would say the same again."""
     in_error = {
         f.location.row for f in errors(check.findings) if f.location.sheet == check.raw.sheet
     }
@@ -929,9 +741,10 @@ def _ratio_against_counts(check, figures, by_key, catalogue, agency, history) ->
 
 
 def _indicators_missing(check, figures, by_key, catalogue, agency, history) -> None:
-    # Asked of a file that loads: in a refused one the rows in error would count as missing.
-    if agency is None or errors(check.findings):
+    if agency is None:
         return
+    if errors(check.findings):
+        return  # a row with an error may be the missing one: said once, where it is
     expected = [i.code for i in catalogue.for_agency(agency)]
     for area, period in sorted({(f.area_code, f.period) for f in figures}):
         missing = [c for c in expected if (area, period, c) not in by_key]

@@ -9,10 +9,6 @@ contract is passed (unzipped size, number of parts, cells), so any file costs bo
 memory. Parts a return never needs (macros, comments, drawings, embedded files...) refuse the
 file before any of its cells are read, and text outside the cells (page headers and footers,
 defined names, document properties) is gathered for the privacy rule.
-
-This module says what it met (a file it cannot read, a limit passed, a part a return never
-holds, a formula with no saved result); reader.py says which rule of the return that breaks, so
-each rule code is raised in one place.
 """
 
 from __future__ import annotations
@@ -20,18 +16,20 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from posixpath import join, normpath
 from xml.parsers import expat
 
+from pipeline.ingest.returns import rules
 from pipeline.ingest.returns.contract import (
     MAX_CELL_CHARS,
     MAX_CELLS,
     MAX_PARTS,
     MAX_UNCOMPRESSED_BYTES,
 )
-from pipeline.ingest.returns.findings import Location
+from pipeline.ingest.returns.findings import Finding, Location
 
 # Parts an ordinary workbook saved by Excel or LibreOffice holds. Anything else is refused.
 ALLOWED_PARTS = re.compile(
@@ -89,24 +87,17 @@ BUILTIN_DATE_FORMATS = (
 
 
 class WorkbookRefused(Exception):
-    """The workbook cannot be read, or holds something a return never holds. The kind of
-    refusal (below) tells the reader which rule it breaks."""
+    """The workbook cannot be read, or holds something a return never holds."""
 
-    def __init__(self, message: str, location: Location | None = None):
+    def __init__(
+        self,
+        rule: Callable[[Location, str], Finding],
+        message: str,
+        location: Location | None = None,
+    ):
+        """`rule`: the function that raises the rule broken (pipeline/ingest/returns/rules.py)."""
         super().__init__(message)
-        self.message, self.location = message, location
-
-
-class NotAWorkbook(WorkbookRefused):
-    """The file is not a workbook that can be read."""
-
-
-class WorkbookTooLarge(WorkbookRefused):
-    """The workbook passes a limit of the return contract."""
-
-
-class WorkbookHoldsMore(WorkbookRefused):
-    """The workbook holds more than cells (macros, comments, pictures, page headers...)."""
+        self.rule, self.message, self.location = rule, message, location
 
 
 @dataclass
@@ -121,8 +112,7 @@ class Workbook:
     sheets: list[Sheet]
     # Text outside the cells (page headers, defined names, document properties), with where.
     other_text: list[tuple[Location, str]]
-    # Cells with a formula but no saved result: met while reading, they do not stop it.
-    formulas_without_result: list[Location]
+    problems: list[Finding]  # findings met while reading that do not stop it
 
 
 class _Budget:
@@ -134,7 +124,8 @@ class _Budget:
     def take_bytes(self, count: int) -> None:
         self.unzipped += count
         if self.unzipped > MAX_UNCOMPRESSED_BYTES:
-            raise WorkbookTooLarge(
+            raise WorkbookRefused(
+                rules.over_limit,
                 f"the workbook unzips to more than "
                 f"{MAX_UNCOMPRESSED_BYTES // 2**20} MB, far more than a "
                 "quarterly return needs. Copy the figures into a fresh "
@@ -144,7 +135,8 @@ class _Budget:
     def take_cell(self) -> None:
         self.cells += 1
         if self.cells > MAX_CELLS:
-            raise WorkbookTooLarge(
+            raise WorkbookRefused(
+                rules.over_limit,
                 f"the workbook has more than {MAX_CELLS:,} cells "
                 "(counting every sheet, hidden or not), far more than a "
                 "quarterly return needs. Copy the figures into a fresh "
@@ -175,8 +167,9 @@ def read_workbook(file_name: str, content: bytes) -> Workbook:
             raise _unreadable() from None
 
 
-def _unreadable() -> NotAWorkbook:
-    return NotAWorkbook(
+def _unreadable() -> WorkbookRefused:
+    return WorkbookRefused(
+        rules.unreadable,
         "the file is not a readable Excel workbook (.xlsx). Open it in "
         "Excel, save it as an .xlsx workbook and send it again.",
     )
@@ -186,7 +179,8 @@ def _check_parts(archive: zipfile.ZipFile) -> set[str]:
     """Refuse before reading anything when the zip holds a part a return never needs."""
     infos = archive.infolist()
     if len(infos) > MAX_PARTS:
-        raise WorkbookTooLarge(
+        raise WorkbookRefused(
+            rules.over_limit,
             f"the workbook holds {len(infos):,} parts, far more than a "
             "quarterly return needs. Copy the figures into a fresh template "
             "and send that.",
@@ -203,7 +197,8 @@ def _check_parts(archive: zipfile.ZipFile) -> set[str]:
             if pattern.search(name):
                 what, action = kind, remedy
                 break
-        raise WorkbookHoldsMore(
+        raise WorkbookRefused(
+            rules.not_cells_only,
             f"the workbook holds {what}. A return holds figures in "
             f"cells only: {action}, save it and send it again.",
         )
@@ -214,7 +209,7 @@ def _read_parts(
     file_name: str, archive: zipfile.ZipFile, names: set[str], budget: _Budget
 ) -> Workbook:
     other_text: list[tuple[Location, str]] = []
-    formulas_without_result: list[Location] = []
+    problems: list[Finding] = []
     book = _WorkbookPart(file_name, other_text)
     _parse(archive, "xl/workbook.xml", book, budget)
     targets = _relationships(archive, "xl/_rels/workbook.xml.rels", budget)
@@ -237,20 +232,13 @@ def _read_parts(
         if part not in names or not SHEET_XML.match(part):
             raise _unreadable()
         reader = _SheetPart(
-            file_name,
-            title,
-            strings.values,
-            styles,
-            book.date1904,
-            budget,
-            formulas_without_result,
-            other_text,
+            file_name, title, strings.values, styles, book.date1904, budget, problems, other_text
         )
         _parse(archive, part, reader, budget)
         sheets.append(Sheet(title, hidden, reader.cells))
     if not sheets:
         raise _unreadable()
-    return Workbook(sheets, other_text, formulas_without_result)
+    return Workbook(sheets, other_text, problems)
 
 
 def _parse(archive: zipfile.ZipFile, part: str, handler: _Handler, budget: _Budget) -> None:
@@ -357,7 +345,8 @@ class _WorkbookPart(_Handler):
         if name == "definedName" and self._name is not None:
             value = "".join(self._text).strip()
             if not REFERENCE.match(value) and not self._name.startswith("_xlnm."):
-                raise WorkbookHoldsMore(
+                raise WorkbookRefused(
+                    rules.not_cells_only,
                     "the workbook has a defined name that holds text "
                     "or a formula, not a range of cells. A return holds "
                     "figures in cells only: delete the name (Formulas > Name "
@@ -432,20 +421,10 @@ def _is_date_format(number_format: int, custom: dict[int, str]) -> bool:
 class _SheetPart(_Handler):
     """Every cell written in a sheet, wherever it is: the declared dimension is ignored."""
 
-    def __init__(
-        self,
-        file_name,
-        title,
-        strings,
-        styles,
-        date1904,
-        budget,
-        formulas_without_result,
-        other_text,
-    ):
+    def __init__(self, file_name, title, strings, styles, date1904, budget, problems, other_text):
         self.file_name, self.title, self.strings, self.styles = file_name, title, strings, styles
         self.date1904, self.budget = date1904, budget
-        self.formulas_without_result, self.other_text = formulas_without_result, other_text
+        self.problems, self.other_text = problems, other_text
         self.cells: dict[tuple[int, int], object] = {}
         self._row, self._column = 0, 0
         self._cell: dict[str, str] | None = None
@@ -493,7 +472,8 @@ class _SheetPart(_Handler):
         elif name in HEADER_FOOTER:
             self._in = ""
             if HEADER_CODES.sub("", "".join(self._text)).strip():
-                raise WorkbookHoldsMore(
+                raise WorkbookRefused(
+                    rules.not_cells_only,
                     "the sheet's page header or footer holds text. A "
                     "return holds figures in cells only: remove the header "
                     "and footer (Page Layout > Header & Footer) and send it "
@@ -512,13 +492,21 @@ class _SheetPart(_Handler):
         where = Location(self.file_name, self.title, row, letter(column))
         kind, raw = attrs.get("t", "n"), "".join(self._value)
         if self._formula and not raw and kind != "inlineStr":
-            self.formulas_without_result.append(where)
+            self.problems.append(
+                rules.formula_without_result(
+                    where,
+                    "this cell has a formula but no saved result, so "
+                    "its figure cannot be read. Open the file in Excel, let it calculate, save it "
+                    "and send it again (or type the figure in).",
+                )
+            )
             return
         value = self._value_of(kind, raw, attrs.get("s"))
         if value is None or value == "":
             return
         if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-            raise WorkbookTooLarge(
+            raise WorkbookRefused(
+                rules.over_limit,
                 f"a cell holds more than {MAX_CELL_CHARS:,} characters. "
                 "Write a shorter note: a return holds figures and short "
                 "notes only.",
