@@ -1332,3 +1332,14 @@ def test_a_workbook_with_a_hidden_sheet_of_names_still_has_its_other_errors_repo
     }, described(result)
     for secret in ("Jayden", "Smith", "12/03/2015", "2099"):
         assert secret not in described(result), secret
+
+
+def test_a_heading_twice_in_a_file_with_a_childs_details_still_says_the_figures_wait(
+    tmp_path: Path,
+) -> None:
+    rows = [[AREA, Q3, FAMILIES, 41, 41, "born on 12/03/2015"]]
+    result = check(csv_of(rows, [*TIDY_HEADER[:4], "value", "notes"])(tmp_path))
+    assert {f.rule for f in result.findings} == {"E06", "E26"}, described(result)
+    twice = next(f for f in result.findings if f.rule == "E26")
+    assert twice.message.endswith(NOT_CHECKED_FURTHER)
+    assert "12/03/2015" not in described(result)

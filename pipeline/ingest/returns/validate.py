@@ -157,9 +157,11 @@ def validate(
                 )
             )
         _run_queries(check, figures, catalogue, agency, history or {})
-    findings = _said_stopped(check.findings) if blocked else check.findings
+    findings = check.findings
     if any(f.rule in CHILD_LEVEL_RULES for f in findings):
         findings = [_without_cell_content(f) for f in findings]
+    if blocked:
+        findings = _said_stopped(findings)
     # The template's header cells are shared by every row: report each problem there once.
     every = list(dict.fromkeys(findings))
     return ValidatedReturn(raw, raw.file_name, agency, figures, capped(every), every)
