@@ -92,6 +92,12 @@ def shown(frame):
     )
 
 
+def table(frame, **options) -> None:
+    """A table as every page shows one: the full width, no row numbers, and missing values as
+    blank cells (`shown`). `options` go to st.dataframe (column settings, height)."""
+    st.dataframe(shown(frame), hide_index=True, width="stretch", **options)
+
+
 def show_clash(what: str, theirs: dict, me: str, their_title: str, rows: dict) -> None:
     """A save refused because someone changed `what` after the form was shown: who and when,
     then their version beside yours (`rows`: field label -> (theirs, yours) in words). What

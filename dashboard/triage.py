@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pandas as pd
-import streamlit as st
 
 from dashboard import common
 
@@ -110,7 +109,7 @@ def sort(flags: pd.DataFrame, latest_period: str | None) -> pd.DataFrame:
 
 
 def table(flags: pd.DataFrame) -> None:
-    st.dataframe(
+    common.table(
         pd.DataFrame(
             {
                 "Question": flags["question"].map(common.text),
@@ -120,7 +119,5 @@ def table(flags: pd.DataFrame) -> None:
                 "Status": flags["status"].map(common.text),
                 "Owner": flags["owner"].map(common.text),
             }
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )

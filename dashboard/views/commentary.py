@@ -105,16 +105,14 @@ else:
     ordered = current.assign(
         _order=current["commentary_about"].map({"return": 0, "indicator": 1})
     ).sort_values(["_order", "indicator_code"])
-    st.dataframe(
+    common.table(
         pd.DataFrame(
             {
                 "About": ordered["indicator_code"].map(about),
                 "Commentary": ordered["commentary"].map(common.text),
                 "From": ordered["indicator_code"].map(lambda c: changed_by(common.text(c))),
             }
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
 
 

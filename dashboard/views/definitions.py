@@ -15,38 +15,30 @@ st.title("Definitions and glossary")
 
 st.header("Indicators")
 indicators = data.indicators()
-st.dataframe(
-    common.shown(
-        indicators[
-            [
-                "label",
-                "definition",
-                "agency_name",
-                "priority",
-                "kind_in_words",
-                "measured_in_words",
-                "polarity_in_words",
-            ]
-        ].rename(
-            columns={
-                "label": "Indicator",
-                "definition": "Definition",
-                "agency_name": "Sent by",
-                "priority": "Priority",
-                "kind_in_words": "Kind",
-                "measured_in_words": "Counted",
-                "polarity_in_words": "Which way is better",
-            }
-        )
-    ),
-    hide_index=True,
-    width="stretch",
+common.table(
+    indicators[
+        [
+            "label",
+            "definition",
+            "agency_name",
+            "priority",
+            "kind_in_words",
+            "measured_in_words",
+            "polarity_in_words",
+        ]
+    ].rename(
+        columns={
+            "label": "Indicator",
+            "definition": "Definition",
+            "agency_name": "Sent by",
+            "priority": "Priority",
+            "kind_in_words": "Kind",
+            "measured_in_words": "Counted",
+            "polarity_in_words": "Which way is better",
+        }
+    )
 )
 
 st.header("Acronyms partner agencies use")
 glossary = pd.read_csv(Path(__file__).resolve().parent.parent / "glossary.csv")
-st.dataframe(
-    common.shown(glossary.rename(columns={"acronym": "Acronym", "meaning": "In full"})),
-    hide_index=True,
-    width="stretch",
-)
+common.table(glossary.rename(columns={"acronym": "Acronym", "meaning": "In full"}))

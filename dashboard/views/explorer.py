@@ -279,32 +279,28 @@ if not reconciliation.empty:
     ]
     if not compared.empty:
         st.subheader("The partnership's own yearly figures against the published ones")
-        st.dataframe(
-            common.shown(
-                compared[
-                    [
-                        "financial_year",
-                        "local_value",
-                        "published_value",
-                        "difference",
-                        "comparison",
-                        "explanation",
-                    ]
+        common.table(
+            compared[
+                [
+                    "financial_year",
+                    "local_value",
+                    "published_value",
+                    "difference",
+                    "comparison",
+                    "explanation",
                 ]
-                .rename(
-                    columns={
-                        "financial_year": "Year",
-                        "local_value": "Own figure",
-                        "published_value": "Published",
-                        "difference": "Difference",
-                        "comparison": "Comparison",
-                        "explanation": "In words",
-                    }
-                )
-                .iloc[::-1]
-            ),
-            hide_index=True,
-            width="stretch",
+            ]
+            .rename(
+                columns={
+                    "financial_year": "Year",
+                    "local_value": "Own figure",
+                    "published_value": "Published",
+                    "difference": "Difference",
+                    "comparison": "Comparison",
+                    "explanation": "In words",
+                }
+            )
+            .iloc[::-1]
         )
 
 st.subheader("Compare indicators")

@@ -63,7 +63,7 @@ def report_findings(result: ValidatedReturn, name: str) -> None:
         f"**{counted(every)}.** An error stops the return loading; a query is loaded with the "
         "return for the agency to answer."
     )
-    st.dataframe(common.shown(findings_table(result.findings)), hide_index=True, width="stretch")
+    common.table(findings_table(result.findings))
     if len(result.findings) < len(every):
         st.caption(
             f"The first {len(result.findings) - 1} are listed; the download has all of them."
@@ -128,7 +128,7 @@ def preview(submissions) -> None:
         "The figures in this return beside those published for the quarter before. A blank "
         "means no figure was published for it."
     )
-    st.dataframe(common.shown(frame), hide_index=True, width="stretch")
+    common.table(frame)
 
 
 def _number(value) -> str:

@@ -82,7 +82,7 @@ held = meetings.meetings()
 if not held:
     st.info("No meeting is recorded yet: add the first above.")
     st.stop()
-st.dataframe(
+common.table(
     pd.DataFrame(
         {
             "Held on": [m["held_on"] for m in held],
@@ -90,9 +90,7 @@ st.dataframe(
             "Title": [common.text(m["title"]) for m in held],
             "Recorded by": [common.text(m["recorded_by"]) for m in held],
         }
-    ),
-    hide_index=True,
-    width="stretch",
+    )
 )
 
 # --- raising a matter -----------------------------------------------------------------------
@@ -137,7 +135,7 @@ log = meetings.matters()
 if not log:
     st.info("No matter is raised yet.")
 else:
-    st.dataframe(
+    common.table(
         pd.DataFrame(
             {
                 "Matter": [m["matter_id"] for m in log],
@@ -151,9 +149,7 @@ else:
                 "Impact": [meetings.impact_text(m) for m in log],
                 "Flagged questions grouped": [len(m["flag_ids"]) for m in log],
             }
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
 
 
@@ -262,7 +258,7 @@ if log:
     )
     change_form(by_matter[picked])
     st.markdown("**History**")
-    st.dataframe(
+    common.table(
         pd.DataFrame(
             [
                 {
@@ -273,9 +269,7 @@ if log:
                 }
                 for h in meetings.history(picked)
             ]
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
 
 # --- the yearly report's table --------------------------------------------------------------
@@ -297,16 +291,14 @@ st.caption(
     f"{len(rows)} matter(s) raised at meetings held from {start:%-d %B %Y} to {end:%-d %B %Y}."
 )
 if rows:
-    st.dataframe(
+    common.table(
         pd.DataFrame(rows).rename(
             columns={
                 "question": "Questions / matters raised",
                 "response": "Response",
                 "impact": "Impact",
             }
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
 stem = f"questions-and-matters-{start}-to-{end}"
 with tempfile.TemporaryDirectory() as folder:

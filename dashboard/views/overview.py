@@ -57,26 +57,22 @@ else:
     benchmark = dict(zip(figures.get("indicator_code", []), figures.get("benchmark", [])))
     variation = dict(zip(figures.get("indicator_code", []), figures.get("variation", [])))
     top = current.head(5)
-    st.dataframe(
-        common.shown(
-            pd.DataFrame(
-                {
-                    "Question": top["question"].map(common.text),
-                    "Kind": top["group"],
-                    "Latest variation": top["indicator_code"]
-                    .map(variation)
-                    .map(charts.variation_named)
-                    .map(common.text),
-                    "Agency asked": top["agency_name"].map(common.text),
-                    "Compared with all authorities": top["indicator_code"]
-                    .map(benchmark)
-                    .map(common.text),
-                    "Quarter": top["period"],
-                }
-            )
-        ),
-        hide_index=True,
-        width="stretch",
+    common.table(
+        pd.DataFrame(
+            {
+                "Question": top["question"].map(common.text),
+                "Kind": top["group"],
+                "Latest variation": top["indicator_code"]
+                .map(variation)
+                .map(charts.variation_named)
+                .map(common.text),
+                "Agency asked": top["agency_name"].map(common.text),
+                "Compared with all authorities": top["indicator_code"]
+                .map(benchmark)
+                .map(common.text),
+                "Quarter": top["period"],
+            }
+        )
     )
     if len(current) > len(top):
         if access.may_open(common.person(), "views/questions.py"):
@@ -89,9 +85,7 @@ else:
 left, right = st.columns(2)
 with left:
     st.subheader("Open questions by agency and age")
-    st.dataframe(
-        common.shown(summary.by_agency_and_age(current, latest)), hide_index=True, width="stretch"
-    )
+    common.table(summary.by_agency_and_age(current, latest))
     st.caption(
         "Age is how long ago the quarter a question is about was; a question stays open "
         "until the executive group records an answer. Historic questions (about an older "
@@ -157,7 +151,7 @@ summary_table = pd.DataFrame(
         "Compared with all authorities": figures["benchmark"].map(common.text),
     }
 )
-st.dataframe(common.shown(summary_table), hide_index=True, width="stretch")
+common.table(summary_table)
 st.download_button(
     "Download the summary table (CSV)",
     frame_to_csv(summary_table),

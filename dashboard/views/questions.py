@@ -206,31 +206,24 @@ if not raised.empty:
     if who.may("executive"):
         record_form(chosen, flag)
     st.subheader("History")
-    st.dataframe(
-        common.shown(
-            [
-                {
-                    "When (UTC)": common.when(h["changed_at"]),
-                    "Who": common.text(h["changed_by"]),
-                    "Status": common.text(h["status"]),
-                    "Note": common.text(h["note"]),
-                }
-                for h in review_log.history(chosen)
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
+    common.table(
+        [
+            {
+                "When (UTC)": common.when(h["changed_at"]),
+                "Who": common.text(h["changed_by"]),
+                "Status": common.text(h["status"]),
+                "Note": common.text(h["note"]),
+            }
+            for h in review_log.history(chosen)
+        ]
     )
 
 if not past.empty:
     with st.expander(f"{len(past)} earlier question(s) the data no longer raises"):
-        st.dataframe(
-            common.shown(
-                past[["question", "status", "response", "impact"]]
-                .map(common.text)
-                .rename(columns=str.capitalize)
-            ),
-            hide_index=True,
+        common.table(
+            past[["question", "status", "response", "impact"]]
+            .map(common.text)
+            .rename(columns=str.capitalize)
         )
 
 markdown, excel = data.report_table_files(common.area())

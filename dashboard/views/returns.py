@@ -37,11 +37,7 @@ else:
     if needing.empty:
         st.write("Every return due has come in on time.")
     else:
-        st.dataframe(
-            common.shown(needing[["agency_name", "period", "status", "return_due_date"]]),
-            hide_index=True,
-            width="stretch",
-        )
+        common.table(needing[["agency_name", "period", "status", "return_due_date"]])
     corrected = mine[mine["was_corrected"]]
     if not corrected.empty:
         st.write(
@@ -55,32 +51,28 @@ queries = queries[queries["area_code"] == common.area()]
 if queries.empty:
     st.write("No return that counts raised a query.")
 else:
-    st.dataframe(
-        common.shown(
-            queries.assign(agency=queries["agency"].map(names))[
-                [
-                    "agency",
-                    "period",
-                    "file_name",
-                    "rule_code",
-                    "source_row",
-                    "source_column",
-                    "message",
-                ]
-            ].rename(
-                columns={
-                    "agency": "Agency",
-                    "period": "Quarter",
-                    "file_name": "File",
-                    "rule_code": "Rule",
-                    "source_row": "Row",
-                    "source_column": "Column",
-                    "message": "Query",
-                }
-            )
-        ),
-        hide_index=True,
-        width="stretch",
+    common.table(
+        queries.assign(agency=queries["agency"].map(names))[
+            [
+                "agency",
+                "period",
+                "file_name",
+                "rule_code",
+                "source_row",
+                "source_column",
+                "message",
+            ]
+        ].rename(
+            columns={
+                "agency": "Agency",
+                "period": "Quarter",
+                "file_name": "File",
+                "rule_code": "Rule",
+                "source_row": "Row",
+                "source_column": "Column",
+                "message": "Query",
+            }
+        )
     )
 
 st.header("Checks before publishing")
@@ -95,18 +87,14 @@ if published_nothing(last, manifest):
         f"The last refresh ({last['run_id']}) published nothing: "
         + "; ".join(last.get("problems") or [last["outcome"]])
     )
-st.dataframe(
-    common.shown(
-        results[["suite", "description", "success", "unexpected_count", "examples"]].rename(
-            columns={
-                "suite": "Checks",
-                "description": "What is checked",
-                "success": "Passed",
-                "unexpected_count": "Rows failing",
-                "examples": "Examples",
-            }
-        )
-    ),
-    hide_index=True,
-    width="stretch",
+common.table(
+    results[["suite", "description", "success", "unexpected_count", "examples"]].rename(
+        columns={
+            "suite": "Checks",
+            "description": "What is checked",
+            "success": "Passed",
+            "unexpected_count": "Rows failing",
+            "examples": "Examples",
+        }
+    )
 )
