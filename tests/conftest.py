@@ -145,6 +145,24 @@ def refreshed(sample_refreshed, data_dir) -> Path:
     return data_dir
 
 
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, bytes]:
+    """What each download button of a page offers, by file name: Streamlit keeps the bytes in
+    its media store only while the script runs, so they are noted as they are stored."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    offered: dict[str, bytes] = {}
+    store = MemoryMediaFileStorage.load_and_get_id
+
+    def noted(self, data, mimetype, kind, filename=None):
+        if filename and isinstance(data, bytes):
+            offered[filename] = data
+        return store(self, data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", noted)
+    return offered
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 

@@ -598,24 +598,6 @@ def test_an_analyst_starts_a_refresh_and_sees_it_finish(refreshed):
 # --- The six-monthly report, agency commentary and the questions and matters log ------------
 
 
-@pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:
-    """What each download button of a page offers, by file name: Streamlit keeps the bytes in
-    its media store only while the script runs, so they are noted as they are stored."""
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-
-    offered: dict[str, bytes] = {}
-    store = MemoryMediaFileStorage.load_and_get_id
-
-    def noted(self, data, mimetype, kind, filename=None):
-        if filename and isinstance(data, bytes):
-            offered[filename] = data
-        return store(self, data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", noted)
-    return offered
-
-
 def no_nan_or_none(at: AppTest) -> None:
     words = texts(at)
     frames = [d.value for d in at.dataframe] + [t.value for t in at.table]

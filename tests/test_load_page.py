@@ -31,24 +31,6 @@ def served_to_this_machine():
     streamlit_config.set_option("server.address", before)
 
 
-@pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:
-    """What each download button offers, by file name (Streamlit keeps the bytes only while
-    the page runs, so they are noted as they are stored)."""
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-
-    offered: dict[str, bytes] = {}
-    store = MemoryMediaFileStorage.load_and_get_id
-
-    def noted(self, data, mimetype, kind, filename=None):
-        if filename and isinstance(data, bytes):
-            offered[filename] = data
-        return store(self, data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", noted)
-    return offered
-
-
 def uploaded(name: str, content: bytes) -> AppTest:
     """The Load page after an analyst uploads `content` as `name` (nothing published yet)."""
     at = AppTest.from_file(APP, default_timeout=60)
