@@ -216,7 +216,7 @@ def _judge_one(
         # a snapshot's quarters carry over, so even a chance-sized spread is less certain
         known = limits.chance_only and indicator.measured != "snapshot"
         threshold = (CHANCE_Z if known else SIGNAL_Z) if baseline.fixed else TRIAL_Z
-        candidates.append(rules.outside_limits(series, baseline, limits, threshold))
+        candidates.append(rules.outside_limits(series, baseline, limits, threshold, z))
         candidates.append(rules.trend(series.upto_from(start)))
         if limits.method == "angle":
             candidates.append(rules.year_on_year(series.upto_from(start), short_term_phi(baseline)))

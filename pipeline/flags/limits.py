@@ -83,6 +83,7 @@ def tail_of_z(z: float) -> float:
     return 0.5 * math.erfc(z / math.sqrt(2))
 
 
+@functools.cache  # a handful of periods, looked up for every quarter judged
 def quarter_of(period: str) -> int:
     """0 to 3 for 'YYYY-YY Q1' to 'Q4' (0 when the period has no quarter)."""
     return int(period[-1]) - 1 if period[-2:-1] == "Q" else 0

@@ -49,11 +49,16 @@ def _way(number: float) -> str:
 
 
 def outside_limits(
-    series: Series, baseline: Baseline, limits: Limits, threshold: float = SIGNAL_Z
+    series: Series,
+    baseline: Baseline,
+    limits: Limits,
+    threshold: float = SIGNAL_Z,
+    z: float | None = None,
 ) -> Detection | None:
-    """A single quarter beyond `threshold` standard deviations: a big one-off change."""
+    """A single quarter beyond `threshold` standard deviations: a big one-off change. `z`: the
+    latest quarter's, when the caller has already worked it out."""
     latest = series.latest
-    z = limits.z(latest)
+    z = limits.z(latest) if z is None else z
     if abs(z) <= threshold:
         return None
     lower, upper = limits.bounds(latest, threshold)
@@ -136,9 +141,10 @@ def trend(series: Series) -> Detection | None:
 
 def rises_in_a_row(series: Series) -> int:
     """Consecutive rises up to the latest quarter (negative for falls; 0 if flat or missing)."""
-    values = [p.value for p in series.points]
+    points = series.points  # read backwards only as far as the run goes
     count, direction = 0, 0
-    for before, after in zip(reversed(values[:-1]), reversed(values)):
+    for k in range(len(points) - 1, 0, -1):
+        before, after = points[k - 1].value, points[k].value
         if before is None or after is None or before == after:
             break
         step = 1 if after > before else -1
@@ -196,8 +202,11 @@ def stale_figure(series: Series) -> Detection | None:
     about 30 match by chance one time in 20; three quarters running still raised 3 false
     alarms per 100 steady series of about 30 over the published window, four 0.1 per 100 on
     snapshot counts, whose quarters carry over; five none.)"""
-    values = [series.value(back) for back in range(STALE_QUARTERS)]
-    if values[0] is None or len(set(values)) > 1 or values[0] <= STALE_ABOVE:
+    latest = series.latest.value
+    if latest is None or latest <= STALE_ABOVE:
+        return None
+    earlier = series.points[-STALE_QUARTERS:-1]
+    if len(earlier) < STALE_QUARTERS - 1 or any(p.value != latest for p in earlier):
         return None
     return Detection("stale_figure", "watch", "up", "same figure as the quarter before")
 

@@ -30,6 +30,8 @@ class Series:
 
     def upto_from(self, start: int) -> Series:
         """The series from quarter `start` on (the quarters since a known event)."""
+        if start == 0:
+            return self
         return Series(self.area_code, self.indicator_code, self.points[start:])
 
     @property
