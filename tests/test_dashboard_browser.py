@@ -1,6 +1,8 @@
 """The real dashboard in a real browser: `streamlit run` on a free local port (one server for
-the whole module), driven by Playwright with Debian's Chromium. Every page is opened by its own
-address at a desktop width (1440 px) and a phone width (390 px), and must:
+the whole module), driven by Playwright with Debian's Chromium. Every page is read at a desktop
+width (1440 px) and a phone width (390 px), in one browser tab per width as a person moves
+through the dashboard: the first page opened by its address, the others through the menu
+(opening the app again for each page cost three times as long). Each page must:
 
 - draw every chart (visible marks of non-zero size), each with a title, a name for screen
   readers other than "Vega visualization", and a legend when it shows more than one series;
@@ -54,6 +56,14 @@ CHARTS_JS = """() => [...document.querySelectorAll('.vega-embed')].map(embed => 
   };
 })"""
 
+# Whether the menu (Streamlit's sidebar) is open: on a phone it starts shut.
+MENU_OPEN = (
+    "() => document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right > 0"
+)
+MENU_SHUT = (
+    "() => document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right <= 0"
+)
+
 
 @pytest.fixture(scope="module")
 def data_folder(sample_refreshed, tmp_path_factory):
@@ -85,9 +95,37 @@ def open_page(browser, url: str, address: str, width: int):
     return page
 
 
+@pytest.fixture(scope="module")
+def tabs(browser):
+    """One tab per width, kept from page to page (width -> tab)."""
+    opened = {}
+    yield opened
+    for tab in opened.values():
+        tab.close()
+
+
+def move_to(tabs: dict, browser, url: str, address: str, width: int):
+    """The page at `address` in the tab for `width`: the first by its address, later ones
+    through the menu (on a phone, opened first). A tab a failed check left is closed, so the
+    next page starts afresh."""
+    if width not in tabs:
+        tabs[width] = open_page(browser, url, address, width)
+        return tabs[width]
+    page = tabs[width]
+    if page.evaluate(MENU_SHUT):
+        page.get_by_test_id("stExpandSidebarButton").click()
+    page.locator(f"[data-testid=stSidebarNav] a[href$='/{address}']").click()
+    expect(page.get_by_role("heading", name=PAGES[address], exact=True).first).to_be_visible(
+        timeout=30_000
+    )
+    settle(page)
+    return page
+
+
 def screenshot(page, name: str) -> None:
     """The whole page: Streamlit scrolls inside its main area, so the window is made as tall
-    as the page for the picture (a full-page screenshot alone would stop at the window)."""
+    as the page for the picture (a full-page screenshot alone would stop at the window). The
+    window is given back its size afterwards; whatever is read next waits for the redraw."""
     ARTIFACTS.mkdir(exist_ok=True)
     size = page.viewport_size
     tall = page.evaluate(
@@ -95,10 +133,9 @@ def screenshot(page, name: str) -> None:
         "[data-testid=stAppViewContainer], body')].map(e => e.scrollHeight))"
     )
     page.set_viewport_size({"width": size["width"], "height": min(tall + 40, 12_000)})
-    settle(page, quiet_ms=750)  # charts redraw at the new size
+    settle(page)  # charts redraw at the new size
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     page.set_viewport_size(size)
-    settle(page, quiet_ms=750)
 
 
 def drawn_charts(page) -> list[dict]:
@@ -113,7 +150,7 @@ SNAPSHOT_JS = """() => [document.querySelectorAll('[data-testid=stElementContain
   document.querySelector('[data-testid=stStatusWidget]') ? 1 : 0].join(' ')"""
 
 
-def settle(page, quiet_ms: int = 1500, limit_ms: int = 60_000) -> None:
+def settle(page, quiet_ms: int = 750, limit_ms: int = 60_000) -> None:
     """Wait until the script has finished and every chart has drawn: nothing running, no
     placeholder or stale element, every chart an SVG, and no change for `quiet_ms`."""
     waited, last, same_for = 0, None, 0
@@ -179,10 +216,9 @@ def serious_accessibility_problems(page) -> list[str]:
 
 @pytest.mark.parametrize("size", WIDTHS)
 @pytest.mark.parametrize("address", PAGES)
-def test_every_page_reads_at_every_width(server, browser, address, size):
-    page = open_page(browser, server, address, WIDTHS[size])
+def test_every_page_reads_at_every_width(server, browser, tabs, address, size):
+    page = move_to(tabs, browser, server, address, WIDTHS[size])
     try:
-        screenshot(page, f"{address}-{size}")
         assert chart_problems(drawn_charts(page)) == []
         # tables are drawn on a canvas; their cells' text is in the grid kept for screen readers
         cells = page.evaluate(
@@ -198,8 +234,10 @@ def test_every_page_reads_at_every_width(server, browser, address, size):
         if size == "phone":  # nothing wider than the screen: no sideways scrolling
             width = page.evaluate("() => document.documentElement.scrollWidth")
             assert width <= WIDTHS[size] + 1
-    finally:
-        page.close()
+        screenshot(page, f"{address}-{size}")
+    except Exception:
+        tabs.pop(WIDTHS[size]).close()
+        raise
 
 
 def test_a_chart_that_draws_nothing_is_caught(server, browser):
@@ -244,14 +282,6 @@ def test_a_response_is_recorded_and_a_return_loaded(server, browser, reading, tm
     expect(page.get_by_text("Loaded 2 figure(s) as submission")).to_be_visible(timeout=30_000)
     screenshot(page, "load-a-return-loaded")
     page.close()
-
-
-MENU_OPEN = (
-    "() => document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right > 0"
-)
-MENU_SHUT = (
-    "() => document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right <= 0"
-)
 
 
 def test_the_phone_menu_closes_after_a_tap(server, browser):
