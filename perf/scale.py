@@ -184,7 +184,7 @@ def measure(name: str, areas: int | None, quarters: int, runs: int) -> dict:
         files = len([p for p in returns.iterdir() if p.suffix in (".csv", ".xlsx")])
         from pipeline.transform.dbt import REFRESH_SKIPS, dbt_arguments
 
-        loads, refreshes, floors, steps, dbt_alone = [], [], [], [], []
+        loads, first_refreshes, refreshes, floors, steps, dbt_alone = [], [], [], [], [], []
         memory = {"load": 0, "refresh": 0}
         for n in range(runs):
             data = folder / f"data{n}"
@@ -192,6 +192,12 @@ def measure(name: str, areas: int | None, quarters: int, runs: int) -> dict:
             seconds, peak = run([BIN / "pqa", "load", returns], env)
             loads.append(seconds)
             memory["load"] = max(memory["load"], peak)
+            # A new folder's first refresh parses the whole dbt project; every later one (the
+            # nightly, an analyst's after a correction) reuses that parse: both are reported,
+            # and the second is the refresh people wait for.
+            seconds, peak = run([BIN / "pqa", "refresh", "--as-of", AS_OF], env)
+            first_refreshes.append(seconds)
+            memory["refresh"] = max(memory["refresh"], peak)
             seconds, peak = run([BIN / "pqa", "refresh", "--as-of", AS_OF], env)
             refreshes.append(seconds)
             memory["refresh"] = max(memory["refresh"], peak)
@@ -229,6 +235,7 @@ def measure(name: str, areas: int | None, quarters: int, runs: int) -> dict:
             "runs": runs,
             "load_seconds": statistics.median(loads),
             "load_figures_per_second": loaded / statistics.median(loads),
+            "first_refresh_seconds": statistics.median(first_refreshes),
             "refresh_seconds": statistics.median(refreshes),
             "refresh_steps": {k: statistics.median(s[k] for s in steps) for k in steps[0]},
             "floor_seconds": statistics.median(floors),
@@ -258,6 +265,7 @@ def print_table(results: dict) -> None:
         ("figures loaded", lambda r: f"{r['figures']:,}"),
         ("load, seconds", lambda r: f"{r['load_seconds']:.1f}"),
         ("load, figures per second", lambda r: f"{r['load_figures_per_second']:,.0f}"),
+        ("first refresh (dbt parses), seconds", lambda r: f"{r['first_refresh_seconds']:.1f}"),
         ("refresh, seconds", lambda r: f"{r['refresh_seconds']:.1f}"),
         *[
             (f"  {step}", (lambda s: lambda r: f"{r['refresh_steps'][s]:.1f}")(step))
@@ -273,10 +281,36 @@ def print_table(results: dict) -> None:
         ("validate one return, seconds", lambda r: f"{r['validate_one_return_seconds']:.2f}"),
         *[(f"page {p}, cold / warm s", _page_seconds(p)) for p in PAGES],
     ]
-    width = 32
+    width = 38
     print("\n" + " " * width + "".join(f"{n:>24}" for n in names))
     for label, cell in rows:
         print(f"{label:<{width}}" + "".join(f"{cell(results[n]):>24}" for n in names))
+
+
+# The refresh's targets, by scale: (what, how it is read from a result, the most allowed).
+# The pages' targets (first visit, between pages, the server's memory) are measured in a real
+# browser by `make perf-dashboard`.
+TARGETS = {
+    "sample": [
+        ("refresh, seconds", lambda r: r["refresh_seconds"], 8),
+        ("expectations step, seconds", lambda r: r["refresh_steps"]["expectations"], 1.5),
+    ],
+    "national": [
+        ("refresh, seconds", lambda r: r["refresh_seconds"], 20),
+        ("refresh's peak memory, MB", lambda r: r["peak_memory_mib"]["refresh"] * 1.048576, 1000),
+        ("refresh / SQL floor", lambda r: r["refresh_over_floor"], 8),
+    ],
+}
+
+
+def print_targets(results: dict) -> None:
+    print("\ntargets")
+    for scale, targets in TARGETS.items():
+        for label, measured, most in targets:
+            if scale in results:
+                value = measured(results[scale])
+                verdict = "met" if value <= most else "NOT MET"
+                print(f"  {scale}, {label}: {value:,.2f} (at most {most:,}) {verdict}")
 
 
 def main() -> None:
@@ -284,6 +318,7 @@ def main() -> None:
     scales = {n: s for n, s in SCALES.items() if not chosen or n in chosen.split(",")}
     results = {name: measure(name, *scale) for name, scale in scales.items()}
     print_table(results)  # first: a run of many minutes is never lost to a folder missing
+    print_targets(results)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"scale-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(
