@@ -4,6 +4,7 @@ nothing touches the project's data/ and tests never see each other's loads."""
 from __future__ import annotations
 
 import csv
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -119,30 +120,45 @@ def good_housing_rows(period: str = "2024-25 Q3", families: int = 41, children: 
 
 
 @pytest.fixture(scope="session")
-def sample_refreshed(tmp_path_factory, dbt_target) -> Path:
+def sample_refreshed(tmp_path_factory, dbt_target, worker_id) -> Path:
     """A data folder with every sample return loaded and one refresh published (shared by the
-    tests that only read it; tests that change it copy it with `refreshed`)."""
+    tests that only read it; tests that change it copy it with `refreshed`). Made once per run:
+    the first test process to need it makes it while the others wait for it."""
+    import fcntl
+
     from pipeline.ingest.load import load_returns
     from pipeline.publish.refresh import refresh
 
-    folder = tmp_path_factory.mktemp("refreshed") / "data"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PQA_DATA_DIR", str(folder))
-        mp.setenv("PQA_DBT_TARGET", str(dbt_target))
-        mp.setenv("PQA_USER", "test analyst")
-        load_returns(sorted(SAMPLE_DIR.iterdir()), today=TODAY)
-        report = refresh(today=TODAY)
-    assert report.outcome == "succeeded", report.problems
+    run = tmp_path_factory.getbasetemp()
+    run = run if worker_id == "master" else run.parent  # the folder every process of a run shares
+    folder, made = run / "sample-refreshed" / "data", run / "sample-refreshed" / "made"
+    with open(run / "sample-refreshed.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not made.exists():
+            shutil.rmtree(folder.parent, ignore_errors=True)  # what a failed attempt left
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("PQA_DATA_DIR", str(folder))
+                mp.setenv("PQA_DBT_TARGET", str(dbt_target))
+                mp.setenv("PQA_USER", "test analyst")
+                load_returns(sorted(SAMPLE_DIR.iterdir()), today=TODAY)
+                report = refresh(today=TODAY)
+            assert report.outcome == "succeeded", report.problems
+            made.touch()
     return folder
 
 
 @pytest.fixture
 def refreshed(sample_refreshed, data_dir) -> Path:
     """This test's own copy of the refreshed data folder."""
-    import shutil
+    return copy_of(sample_refreshed, data_dir)
 
-    shutil.copytree(sample_refreshed, data_dir)
-    return data_dir
+
+def copy_of(folder: Path, to: Path) -> Path:
+    """A copy of a shared data folder. Another test process may be drawing a report's charts
+    in it meanwhile: a chart is drawn under a name ending ".partial" and renamed when whole,
+    so those are left out."""
+    shutil.copytree(folder, to, ignore=shutil.ignore_patterns("*.partial"))
+    return to
 
 
 @pytest.fixture

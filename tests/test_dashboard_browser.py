@@ -15,14 +15,13 @@ return, record a response) run once on the same server."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from playwright.sync_api import expect
 
 from pipeline.core.paths import PROJECT_ROOT
 from pipeline.flags import review_log
-from tests.conftest import DASHBOARD_PAGES, SAMPLE_DIR
+from tests.conftest import DASHBOARD_PAGES, SAMPLE_DIR, copy_of
 from tests.served import dashboard
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -69,8 +68,7 @@ MENU_SHUT = (
 def data_folder(sample_refreshed, tmp_path_factory):
     """The module's own copy of the refreshed sample (its journeys change it)."""
     folder = tmp_path_factory.mktemp("browser") / "data"
-    shutil.copytree(sample_refreshed, folder)
-    return folder
+    return copy_of(sample_refreshed, folder)
 
 
 @pytest.fixture(scope="module")
